@@ -1,0 +1,97 @@
+package org.jcasync.format;
+
+/**
+ * casync's feature-flag word ({@code src/caformat.h}): which metadata an archive records, plus the EXCLUDE_* and
+ * digest bits. The same word is written in index headers and in every catar ENTRY.
+ */
+public final class FeatureFlags {
+    /** 16-bit uids/gids. */
+    public static final long WITH_16BIT_UIDS = 0x1L;
+    /** 32-bit uids/gids. */
+    public static final long WITH_32BIT_UIDS = 0x2L;
+    /** User and group names. */
+    public static final long WITH_USER_NAMES = 0x4L;
+    /** 1 s timestamps. */
+    public static final long WITH_SEC_TIME = 0x8L;
+    /** 1 µs timestamps. */
+    public static final long WITH_USEC_TIME = 0x10L;
+    /** 1 ns timestamps. */
+    public static final long WITH_NSEC_TIME = 0x20L;
+    /** 2 s timestamps (FAT). */
+    public static final long WITH_2SEC_TIME = 0x40L;
+    /** Read-only flag only. */
+    public static final long WITH_READ_ONLY = 0x80L;
+    /** Full permissions. */
+    public static final long WITH_PERMISSIONS = 0x100L;
+    /** chattr +d. */
+    public static final long WITH_FLAG_NODUMP = 0x100000L;
+    /** POSIX ACLs. */
+    public static final long WITH_ACL = 0x20000000L;
+    /** btrfs subvolume. */
+    public static final long WITH_SUBVOLUME = 0x4000000L;
+    /** btrfs read-only subvolume. */
+    public static final long WITH_SUBVOLUME_RO = 0x8000000L;
+    /** Every WITH_* bit. */
+    public static final long WITH_MASK = 0x1ffffffffL;
+    /** Honour .caexclude files. */
+    public static final long EXCLUDE_FILE = 0x1000000000000000L;
+    /** Chunk ids are SHA-512/256 (clear: SHA-256). */
+    public static final long SHA512_256 = 0x2000000000000000L;
+    /** Skip submounts. */
+    public static final long EXCLUDE_SUBMOUNTS = 0x4000000000000000L;
+    /** Skip chattr +d files. */
+    public static final long EXCLUDE_NODUMP = 0x8000000000000000L;
+    /** Every bit casync knows. */
+    public static final long MAX = 0xf0000001ffffffffL;
+    /** What {@code casync make x.caibx} writes by default. */
+    public static final long DEFAULT_BLOB = EXCLUDE_NODUMP | EXCLUDE_FILE | SHA512_256;
+
+    private FeatureFlags() {
+    }
+
+    /** True when {@code flags} only uses known bits. */
+    public static boolean known(long flags) {
+        return flags != -1L && (flags & ~MAX) == 0;
+    }
+
+    /** casync's {@code ca_feature_flags_normalize}: drops redundant bits so one feature set has one word. */
+    public static long normalize(long flags) {
+        if (!known(flags)) {
+            throw new IllegalArgumentException(String.format("unknown feature flags 0x%016x", flags));
+        }
+        if ((flags & WITH_ACL) != 0 && (flags & (WITH_16BIT_UIDS | WITH_32BIT_UIDS | WITH_USER_NAMES)) == 0) {
+            flags |= WITH_32BIT_UIDS | WITH_USER_NAMES;
+        }
+        if ((flags & WITH_32BIT_UIDS) != 0) {
+            flags &= ~WITH_16BIT_UIDS;
+        }
+        if ((flags & WITH_NSEC_TIME) != 0) {
+            flags &= ~(WITH_USEC_TIME | WITH_SEC_TIME | WITH_2SEC_TIME);
+        }
+        if ((flags & WITH_USEC_TIME) != 0) {
+            flags &= ~(WITH_SEC_TIME | WITH_2SEC_TIME);
+        }
+        if ((flags & WITH_SEC_TIME) != 0) {
+            flags &= ~WITH_2SEC_TIME;
+        }
+        if ((flags & WITH_ACL) != 0) {
+            flags &= ~(WITH_PERMISSIONS | WITH_READ_ONLY);
+        }
+        if ((flags & WITH_PERMISSIONS) != 0) {
+            flags &= ~WITH_READ_ONLY;
+        }
+        if ((flags & EXCLUDE_NODUMP) != 0) {
+            flags &= ~WITH_FLAG_NODUMP;
+        }
+        if ((flags & WITH_SUBVOLUME_RO) != 0) {
+            flags |= WITH_SUBVOLUME;
+        }
+        return flags;
+    }
+
+    /** casync's {@code ca_feature_flags_are_normalized}: the check readers apply to index headers. */
+    public static boolean isNormalized(long flags) {
+        return known(flags) && normalize(flags) == flags
+                && (flags & (WITH_16BIT_UIDS | WITH_32BIT_UIDS)) != (WITH_16BIT_UIDS | WITH_32BIT_UIDS);
+    }
+}

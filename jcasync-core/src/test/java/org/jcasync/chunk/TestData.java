@@ -1,0 +1,82 @@
+package org.jcasync.chunk;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.Random;
+
+/** Reproducible inputs for tests. */
+public final class TestData {
+    private TestData() {
+    }
+
+    /** The reference's {@code sha256ctr-4M.bin}: SHA-256(uint64_le(i)) for i = 0..131071. */
+    public static byte[] sha256ctr4M() throws Exception {
+        MessageDigest md = MessageDigest.getInstance("SHA-256");
+        byte[] out = new byte[4 << 20];
+        ByteBuffer le = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 131072; i++) {
+            le.clear();
+            le.putLong(i);
+            md.update(le.array());
+            md.digest(out, i * 32, 32);
+        }
+        return out;
+    }
+
+    /** Random bytes from a seed. */
+    public static byte[] random(long seed, int n) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    /** Lowercase hex of SHA-256. */
+    public static String sha256(byte[] b) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    }
+
+    /**
+     * Cut positions of the byte-by-byte reference rule, written straight from the reference text: the hash of the
+     * last 48 bytes of the chunk (start formula for the first window, then the roll formula, which the reference
+     * states to be equal), no skipping, plain unsigned modulo.
+     */
+    public static long[] referenceCuts(byte[] data, ChunkerParams p) {
+        long[] cuts = new long[data.length + 1];
+        int n = 0;
+        int s = 0;
+        int h = 0;
+        for (int i = 0; i < data.length; i++) {
+            s++;
+            boolean cut;
+            if (p.fixed()) {
+                cut = s == p.avg();
+            } else {
+                if (s < 48) {
+                    cut = false;
+                } else {
+                    if (s == 48) {
+                        h = 0;
+                        for (int j = 0; j < 48; j++) {
+                            h ^= Integer.rotateLeft(Chunker.TABLE[data[i - 47 + j] & 0xff], 47 - j);
+                        }
+                    } else {
+                        h = Integer.rotateLeft(h, 1) ^ Integer.rotateLeft(Chunker.TABLE[data[i - 48] & 0xff], 48)
+                                ^ Chunker.TABLE[data[i] & 0xff];
+                    }
+                    cut = s >= p.max() || (s >= p.min()
+                            && Integer.remainderUnsigned(h, p.discriminator()) == p.discriminator() - 1);
+                }
+            }
+            if (cut) {
+                cuts[n++] = i + 1;
+                s = 0;
+            }
+        }
+        if (s > 0) {
+            cuts[n++] = data.length;
+        }
+        return java.util.Arrays.copyOf(cuts, n);
+    }
+}
