@@ -1,0 +1,106 @@
+package org.jcasync.cli;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.index.Index;
+import org.jcasync.index.IndexReader;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreRouter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/** {@code digest [BLOB|BLOB_INDEX]}: print the digest casync prints for the same input. */
+@Command(name = "digest", sortOptions = false, usageHelpWidth = 100,
+        description = {"Print the digest of a blob (file, block device) or of the blob behind a .caibx.",
+                "As casync, a .caibx is always digested with SHA-512/256; a file with --digest (default sha512-256)."})
+final class DigestCommand implements Callable<Integer> {
+    @Mixin
+    CasyncOptions o;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT")
+    String input;
+
+    @Override
+    public Integer call() throws Exception {
+        o.validate();
+        if (input == null || input.equals("-")) {
+            if (!"blob".equals(o.what)) {
+                throw new UserException("digest of a directory is not supported yet; use --what=blob for stdin");
+            }
+            System.out.println(digestStream(System.in, o.digestAlgorithm()).toHex());
+            return 0;
+        }
+        boolean isIndex = "blob-index".equals(o.what) || o.what == null && Locations.hasSuffix(input, ".caibx");
+        if (isIndex) {
+            System.out.println(digestIndex(input).toHex());
+            return 0;
+        }
+        if (o.what == null && (Locations.hasSuffix(input, ".catar") || Locations.hasSuffix(input, ".caidx"))) {
+            throw new UserException("digest of directory archives is not supported yet: " + input);
+        }
+        Path p = Locations.local(input);
+        if (Files.isDirectory(p)) {
+            throw new UserException("digest of a directory is not supported yet: " + input);
+        }
+        try (InputStream in = Files.newInputStream(p)) {
+            System.out.println(digestStream(in, o.digestAlgorithm()).toHex());
+        }
+        return 0;
+    }
+
+    private static ChunkId digestStream(InputStream in, DigestAlgorithm alg) throws java.io.IOException {
+        MessageDigest md = alg.newDigest();
+        byte[] buf = new byte[1 << 20];
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            md.update(buf, 0, n);
+        }
+        return ChunkId.of(md.digest());
+    }
+
+    /** casync digests the blob behind any .caibx with SHA-512/256, whatever digest named its chunks. */
+    private ChunkId digestIndex(String loc) throws Exception {
+        Index index = IndexReader.read(Locations.local(loc));
+        StoreOptions so = new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm());
+        List<ChunkStore> stores = new ArrayList<>();
+        stores.add(new LocalStore(Locations.local(Locations.defaultStore(o.store, loc)), so));
+        for (String s : o.extraStores) {
+            stores.add(new LocalStore(Locations.local(s), so));
+        }
+        MessageDigest md = DigestAlgorithm.SHA512_256.newDigest();
+        ExecutorService pool = Pools.workers(o.threads);
+        try (ChunkStore store = new StoreRouter(stores)) {
+            java.util.ArrayDeque<Future<byte[]>> window = new java.util.ArrayDeque<>();
+            int next = 0;
+            for (int i = 0; i < index.size(); i++) {
+                while (next < index.size() && next - i < 8 * o.threads) {
+                    ChunkId id = index.id(next++);
+                    window.add(pool.submit(() -> store.get(id)));
+                }
+                byte[] d;
+                try {
+                    d = window.poll().get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof Exception x ? x : new RuntimeException(e.getCause());
+                }
+                md.update(d);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return ChunkId.of(md.digest());
+    }
+}

@@ -1,0 +1,115 @@
+package org.jcasync.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+
+/** The {@code jcasync} command: casync's verbs and options. */
+@Command(name = "jcasync", sortOptions = false, usageHelpWidth = 100,
+        description = "Content-Addressable Data Synchronization Tool, byte-compatible with casync 2.",
+        subcommands = {MakeCommand.class, ExtractCommand.class, DigestCommand.class, GcCommand.class},
+        footer = {"", "Run 'jcasync VERB --help' for a verb's arguments. Options may stand before or after the verb."})
+public final class Main implements Runnable {
+    /** Exit status for every failure, as casync. */
+    static final int FAILURE = 1;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help")
+    boolean help;
+
+    @Option(names = "--version", versionHelp = true, description = "Show brief version information")
+    boolean version;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Entry point. */
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs a command line; returns the exit status. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new CommandLine(new Main());
+        args = verbFirst(args, cl.getSubcommands().keySet());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.getCommandSpec().version("jcasync 0.1.0 (casync 2 compatible)");
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("jcasync: " + ex.getMessage());
+            err.println("Try 'jcasync --help'.");
+            return FAILURE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            err.println("jcasync: " + describe(ex));
+            if (System.getenv("JCASYNC_DEBUG") != null) {
+                ex.printStackTrace(err);
+            }
+            return FAILURE;
+        });
+        return cl.execute(args);
+    }
+
+    /** Options that take no value (everything else takes one, as {@code --opt=V} or {@code --opt V}). */
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("-v", "--verbose", "-n", "--dry-run",
+            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress");
+
+    /**
+     * casync takes its options before or after the verb; picocli wants a subcommand's options after it. Moves the
+     * verb to the front when options precede it.
+     */
+    static String[] verbFirst(String[] args, java.util.Set<String> verbs) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--")) {
+                return args;
+            }
+            if (a.startsWith("-") && a.length() > 1) {
+                if (!a.contains("=") && !FLAGS.contains(a) && !(a.startsWith("-") && !a.startsWith("--")
+                        && a.length() > 2)) {
+                    i++;
+                }
+                continue;
+            }
+            if (i == 0 || !verbs.contains(a)) {
+                return args;
+            }
+            String[] r = new String[args.length];
+            r[0] = a;
+            System.arraycopy(args, 0, r, 1, i);
+            System.arraycopy(args, i + 1, r, i + 1, args.length - i - 1);
+            return r;
+        }
+        return args;
+    }
+
+    /** One line naming what failed, for any exception. */
+    static String describe(Throwable ex) {
+        if (ex instanceof NoSuchFileException e) {
+            return e.getFile() + ": " + (e.getReason() != null ? e.getReason() : "no such file or directory");
+        }
+        if (ex instanceof AccessDeniedException e) {
+            return e.getFile() + ": permission denied";
+        }
+        if (ex instanceof FileSystemException e && e.getFile() != null) {
+            return e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());
+        }
+        if (ex instanceof java.io.UncheckedIOException u) {
+            return describe(u.getCause());
+        }
+        if (ex instanceof IOException || ex instanceof IllegalArgumentException || ex instanceof UserException) {
+            return String.valueOf(ex.getMessage()).replace('\n', ' ');
+        }
+        if (ex instanceof OutOfMemoryError) {
+            return "out of memory (raise it with JCASYNC_JAVA_OPTS=-Xmx...)";
+        }
+        return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    }
+}

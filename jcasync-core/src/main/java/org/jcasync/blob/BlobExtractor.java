@@ -1,0 +1,634 @@
+package org.jcasync.blob;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.index.Index;
+import org.jcasync.internal.fs.LinuxFile;
+import org.jcasync.io.AtomicFile;
+import org.jcasync.store.CachedStore;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.StoreException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Rebuilds a blob from its index, like {@code casync extract x.caibx OUTPUT}.
+ *
+ * <p>Order of work, each step only for positions still missing: zero chunks (holes, never fetched); with
+ * {@code inPlace}, chunks already correct in the output; each seed, first probed at the same offsets (unchanged
+ * regions of an updated image sit where they were; one read and one digest per chunk, no chunking), then the seed's
+ * remaining regions chunked with the index's parameters (or its own {@code .caibx}) to find moved data; finally the
+ * stores. Every byte written was verified against its chunk id just before. Output goes to a temp file renamed at
+ * the end (or is written in place for block devices and {@code inPlace}), truncated to the exact size.
+ */
+public final class BlobExtractor {
+    private static final int BATCH_BYTES = 4 << 20;
+
+    private final Index index;
+    private final ChunkStore store;
+    private final ExecutorService pool;
+    private final ExtractOptions opt;
+    private final ExtractStats stats = new ExtractStats();
+    private final ChunkTable table;
+    private final DigestAlgorithm digest;
+    private final Map<Integer, ChunkId> zeroIds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong written = new AtomicLong();
+    private PrintStream warnings = System.err;
+    private LongConsumer progress = n -> { };
+    private BlobWriter writer;
+
+    /** Extracts {@code index} reading missing chunks from {@code store}. */
+    public BlobExtractor(Index index, ChunkStore store, ExecutorService pool, ExtractOptions opt) {
+        this.index = index;
+        this.store = store;
+        this.pool = pool;
+        this.opt = opt;
+        this.table = new ChunkTable(index);
+        this.digest = index.digest();
+    }
+
+    /** Where seed warnings go. */
+    public BlobExtractor warnings(PrintStream w) {
+        this.warnings = w;
+        return this;
+    }
+
+    /** Told the number of bytes of the blob that are done, from any thread. */
+    public BlobExtractor onProgress(LongConsumer p) {
+        this.progress = p;
+        return this;
+    }
+
+    /** The counters (filled in as the extract runs). */
+    public ExtractStats stats() {
+        return stats;
+    }
+
+    /** Extracts into a file or block device. */
+    public ExtractStats extract(Path output, List<Path> seeds) throws IOException {
+        long t0 = System.nanoTime();
+        long len = index.length();
+        boolean blockDev = LinuxFile.isBlockDevice(output);
+        boolean inPlace = opt.inPlace() || blockDev;
+        List<Path> seedPaths = new ArrayList<>();
+        if (!inPlace && opt.seedOutput() && Files.isRegularFile(output) && Files.size(output) > 0) {
+            seedPaths.add(output);
+        }
+        for (Path s : seeds) {
+            if (!s.toAbsolutePath().normalize().equals(output.toAbsolutePath().normalize()) || inPlace) {
+                seedPaths.add(s);
+            }
+        }
+        AtomicFile af = null;
+        FileChannel ch;
+        Path target;
+        if (inPlace) {
+            ch = FileChannel.open(output, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+            target = output;
+            if (blockDev) {
+                try (LinuxFile f = LinuxFile.open(output, false)) {
+                    if (f.blockDeviceSize() < len) {
+                        ch.close();
+                        throw new IOException(output + ": block device has " + f.blockDeviceSize()
+                                + " bytes, the blob needs " + len);
+                    }
+                }
+            } else if (ch.size() < len) {
+                setLength(output, len);
+            }
+        } else {
+            af = AtomicFile.create(output);
+            ch = af.channel();
+            target = af.temp();
+            setLength(target, len);
+        }
+        try (LinuxFile nf = openNative(target); AtomicFile ignored = af) {
+            writer = new BlobWriter(ch, nf, !inPlace, opt.punchHoles());
+            markZeros();
+            if (inPlace) {
+                checkInPlace(target, blockDev);
+            }
+            for (Path s : seedPaths) {
+                if (table.pendingCount() == 0) {
+                    break;
+                }
+                SeedSource seed;
+                try {
+                    seed = SeedSource.open(s, index);
+                } catch (IOException e) {
+                    warnings.println("jcasync: cannot use seed " + s + ", ignoring: " + e.getMessage());
+                    continue;
+                }
+                try (seed) {
+                    useSeed(seed, target, nf);
+                }
+            }
+            fetchFromStore();
+            if (table.pendingCount() != 0) {
+                throw new IOException("internal error: " + table.pendingCount() + " chunks were not written");
+            }
+            if (inPlace && !blockDev) {
+                ch.truncate(len);
+            }
+            if (af != null) {
+                af.commit();
+            } else {
+                ch.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        stats.storeBytesRead.set(store.bytesRead());
+        stats.finish(index.size(), len, (System.nanoTime() - t0) / 1e9);
+        return stats;
+    }
+
+    private static LinuxFile openNative(Path p) {
+        try {
+            return LinuxFile.open(p, true);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void setLength(Path p, long len) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(p.toFile(), "rw")) {
+            raf.setLength(len);
+        }
+    }
+
+    private ChunkId zeroId(int size) {
+        return zeroIds.computeIfAbsent(size, s -> digest.digest(new byte[s], 0, s));
+    }
+
+    /** Zero chunks: ids of all-zero data of the sizes zero chunks can have. */
+    private void markZeros() throws IOException {
+        int n = index.size();
+        if (n == 0) {
+            return;
+        }
+        java.util.Set<Integer> sizes = new java.util.HashSet<>();
+        sizes.add(new org.jcasync.chunk.Chunker(index.params()).zeroChunkSize());
+        sizes.add(index.chunkSize(n - 1));
+        for (int size : sizes) {
+            int first = table.firstPosition(zeroId(size));
+            if (first < 0 || index.chunkSize(first) != size) {
+                continue;
+            }
+            if (writer.fresh()) {
+                table.claimAll(first, p -> {
+                    stats.zero.add(size);
+                    progress.accept(written.addAndGet(size));
+                });
+            }
+        }
+    }
+
+    /** In-place: positions whose current bytes already are the chunk are left alone. */
+    private void checkInPlace(Path target, boolean blockDev) throws IOException {
+        try (BlobSource cur = BlobSource.open(target)) {
+            long curSize = cur.size();
+            List<int[]> batches = batches(i -> !table.isDone(i) && index.end(i) <= curSize);
+            runAll(batches, b -> {
+                MessageDigest md = digest.newDigest();
+                byte[] buf = new byte[index.params().max()];
+                for (int i = b[0]; i < b[1]; i++) {
+                    if (table.isDone(i) || index.end(i) > curSize) {
+                        continue;
+                    }
+                    int size = index.chunkSize(i);
+                    cur.read(index.start(i), buf, 0, size);
+                    md.update(buf, 0, size);
+                    if (index.idEquals(i, md.digest()) && table.claim(i)) {
+                        stats.inPlace.add(size);
+                        progress.accept(written.addAndGet(size));
+                    }
+                }
+                return null;
+            });
+        }
+        // Zero positions not already zero: punch or zero-fill.
+        for (int size : zeroIds.keySet()) {
+            int first = table.firstPosition(zeroIds.get(size));
+            if (first < 0) {
+                continue;
+            }
+            List<Integer> todo = new ArrayList<>();
+            table.claimAll(first, todo::add);
+            for (int p : todo) {
+                writer.zero(index.start(p), index.chunkSize(p));
+                stats.zero.add(index.chunkSize(p));
+                progress.accept(written.addAndGet(index.chunkSize(p)));
+            }
+        }
+    }
+
+    private void useSeed(SeedSource seed, Path target, LinuxFile out) throws IOException {
+        BlobSource s = seed.blob;
+        if (seed.index != null) {
+            useSeedIndex(seed);
+            return;
+        }
+        boolean[] matched = new boolean[index.size()];
+        LinuxFile seedNative = null;
+        boolean clone = false;
+        if (opt.reflink() && out != null && writer.fresh() && Files.isRegularFile(s.path())
+                && LinuxFile.canReflink(s.path().toAbsolutePath().getParent(),
+                target.toAbsolutePath().getParent())) {
+            seedNative = LinuxFile.open(s.path(), false);
+            clone = true;
+        }
+        try {
+            probeSameOffsets(s, matched, clone);
+            if (clone) {
+                cloneMatched(seedNative, out, matched, s);
+            }
+        } finally {
+            if (seedNative != null) {
+                seedNative.close();
+            }
+        }
+        if (table.pendingCount() > 0) {
+            scanSeedRegions(s, matched);
+        }
+    }
+
+    /**
+     * Reads the seed at each missing chunk's own offset; where the digest matches, the chunk is written (or, with
+     * {@code cloneLater}, only marked for cloning). Gives up early when the seed evidently is laid out differently.
+     */
+    private void probeSameOffsets(BlobSource s, boolean[] matched, boolean cloneLater) throws IOException {
+        long seedSize = s.size();
+        List<int[]> batches = batches(i -> !table.isDone(i) && index.end(i) <= seedSize);
+        AtomicInteger probes = new AtomicInteger();
+        AtomicInteger hits = new AtomicInteger();
+        int wave = Math.max(2, 2 * opt.threads());
+        for (int w = 0; w < batches.size(); w += wave) {
+            if (probes.get() >= 256 && hits.get() * 8 < probes.get()) {
+                return;
+            }
+            runAll(batches.subList(w, Math.min(batches.size(), w + wave)), b -> {
+                MessageDigest md = digest.newDigest();
+                byte[] buf = new byte[index.params().max()];
+                for (int i = b[0]; i < b[1]; i++) {
+                    if (table.isDone(i) || index.end(i) > seedSize) {
+                        continue;
+                    }
+                    int size = index.chunkSize(i);
+                    long start = index.start(i);
+                    if (s.isHole(start, start + size)) {
+                        continue;
+                    }
+                    probes.incrementAndGet();
+                    s.read(start, buf, 0, size);
+                    md.update(buf, 0, size);
+                    if (!index.idEquals(i, md.digest())) {
+                        continue;
+                    }
+                    hits.incrementAndGet();
+                    matched[i] = true;
+                    if (cloneLater) {
+                        if (table.claim(i)) {
+                            stats.seeds.add(size);
+                        }
+                        continue;
+                    }
+                    final byte[] data = buf;
+                    writeAll(table.firstPosition(index.id(i)), data, size, stats.seeds);
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Clones runs of matched positions (same offset in seed and output), copying unaligned edges. */
+    private void cloneMatched(LinuxFile seed, LinuxFile out, boolean[] matched, BlobSource s) throws IOException {
+        int n = index.size();
+        byte[] buf = new byte[index.params().max()];
+        for (int i = 0; i < n; ) {
+            if (!matched[i]) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j + 1 < n && matched[j + 1]) {
+                j++;
+            }
+            long from = index.start(i);
+            long to = index.end(j);
+            long a = (from + 4095) & ~4095L;
+            long b = to == index.length() ? to : to & ~4095L;
+            boolean cloned = b > a && out.cloneRangeFrom(seed, a, b - a, a);
+            if (cloned) {
+                stats.reflinked.addAndGet(b - a);
+                copyRange(s, from, a, buf);
+                copyRange(s, b, to, buf);
+            } else {
+                copyRange(s, from, to, buf);
+            }
+            for (int k = i; k <= j; k++) {
+                progress.accept(written.addAndGet(index.chunkSize(k)));
+            }
+            i = j + 1;
+        }
+    }
+
+    private void copyRange(BlobSource s, long from, long to, byte[] buf) throws IOException {
+        for (long p = from; p < to; ) {
+            int n = (int) Math.min(buf.length, to - p);
+            s.read(p, buf, 0, n);
+            writer.write(p, buf, 0, n);
+            p += n;
+        }
+    }
+
+    /**
+     * Chunks the parts of the seed not matched at the same offset (in independent sections, each from a fresh
+     * chunker: content-defined cuts re-synchronise within a chunk or two) and writes every chunk still missing.
+     */
+    private void scanSeedRegions(BlobSource s, boolean[] matched) throws IOException {
+        List<long[]> regions = new ArrayList<>();
+        long cursor = 0;
+        for (int i = 0; i < index.size(); i++) {
+            if (matched[i]) {
+                if (index.start(i) > cursor) {
+                    regions.add(new long[] {cursor, index.start(i)});
+                }
+                cursor = index.end(i);
+            }
+        }
+        if (cursor < s.size()) {
+            regions.add(new long[] {cursor, s.size()});
+        }
+        long section = Math.max(16L << 20, 16L * index.params().max());
+        List<long[]> pieces = new ArrayList<>();
+        for (long[] r : regions) {
+            if (s.isHole(r[0], r[1])) {
+                continue;
+            }
+            for (long a = r[0]; a < r[1]; a += section) {
+                pieces.add(new long[] {a, Math.min(r[1], a + section)});
+            }
+        }
+        runAll(pieces, piece -> {
+            long[] cuts = new SectionCutter(s, index.params()).cut(piece[0], piece[1], 1, c -> false);
+            MessageDigest md = digest.newDigest();
+            byte[] buf = new byte[index.params().max()];
+            long prev = piece[0];
+            for (long c : cuts) {
+                long a = prev;
+                prev = c;
+                int size = (int) (c - a);
+                if (s.isHole(a, c)) {
+                    continue;
+                }
+                s.read(a, buf, 0, size);
+                md.update(buf, 0, size);
+                int first = table.firstPosition(ChunkId.of(md.digest()));
+                if (first >= 0 && index.chunkSize(first) == size && table.anyPending(first)) {
+                    writeAll(first, buf, size, stats.seeds);
+                }
+            }
+            return null;
+        });
+    }
+
+    private void useSeedIndex(SeedSource seed) throws IOException {
+        Index si = seed.index;
+        BlobSource s = seed.blob;
+        List<int[]> batches = new ArrayList<>();
+        int start = 0;
+        long bytes = 0;
+        for (int i = 0; i < si.size(); i++) {
+            bytes += si.chunkSize(i);
+            if (bytes >= BATCH_BYTES || i == si.size() - 1) {
+                batches.add(new int[] {start, i + 1});
+                start = i + 1;
+                bytes = 0;
+            }
+        }
+        AtomicInteger invalid = new AtomicInteger();
+        runAll(batches, b -> {
+            MessageDigest md = digest.newDigest();
+            byte[] buf = new byte[index.params().max()];
+            for (int j = b[0]; j < b[1]; j++) {
+                int first = table.firstPosition(si.id(j));
+                if (first < 0 || !table.anyPending(first)) {
+                    continue;
+                }
+                int size = si.chunkSize(j);
+                s.read(si.start(j), buf, 0, size);
+                md.update(buf, 0, size);
+                if (!si.idEquals(j, md.digest())) {
+                    invalid.incrementAndGet();
+                    continue;
+                }
+                writeAll(first, buf, size, stats.seeds);
+            }
+            return null;
+        });
+        if (invalid.get() > 0) {
+            warnings.println("jcasync: seed " + seed.name + " does not match its index in " + invalid.get()
+                    + " chunks; those come from elsewhere");
+        }
+    }
+
+    private void fetchFromStore() throws IOException {
+        List<Integer> todo = new ArrayList<>();
+        for (int first : table.distinct().values()) {
+            if (table.anyPending(first)) {
+                todo.add(first);
+            }
+        }
+        List<int[]> work = new ArrayList<>(todo.size());
+        for (int f : todo) {
+            work.add(new int[] {f});
+        }
+        runAll(work, w -> {
+            int first = w[0];
+            ChunkId id = index.id(first);
+            byte[] data = store.get(id);
+            if (data.length != index.chunkSize(first)) {
+                throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + data.length
+                        + " bytes, the index says " + index.chunkSize(first), null);
+            }
+            boolean hit = store instanceof CachedStore c && c.lastGetWasHit();
+            writeAll(first, data, data.length, hit ? stats.cache : stats.store);
+            return null;
+        });
+    }
+
+    /** Writes {@code data} to every still-missing position of the id whose first position is {@code first}. */
+    private void writeAll(int first, byte[] data, int size, ExtractStats.Counter counter) throws IOException {
+        IOException[] err = new IOException[1];
+        table.claimAll(first, p -> {
+            if (err[0] != null) {
+                return;
+            }
+            try {
+                writer.write(index.start(p), data, 0, size);
+                counter.add(size);
+                progress.accept(written.addAndGet(size));
+            } catch (IOException e) {
+                err[0] = e;
+            }
+        });
+        if (err[0] != null) {
+            throw err[0];
+        }
+    }
+
+    /** Splits the positions accepted by {@code want} into runs of about 4 MiB. */
+    private List<int[]> batches(java.util.function.IntPredicate want) {
+        List<int[]> out = new ArrayList<>();
+        int start = -1;
+        long bytes = 0;
+        for (int i = 0; i < index.size(); i++) {
+            if (!want.test(i)) {
+                continue;
+            }
+            if (start < 0) {
+                start = i;
+            }
+            bytes += index.chunkSize(i);
+            if (bytes >= BATCH_BYTES) {
+                out.add(new int[] {start, i + 1});
+                start = -1;
+                bytes = 0;
+            }
+        }
+        if (start >= 0) {
+            out.add(new int[] {start, index.size()});
+        }
+        return out;
+    }
+
+    /** A unit of work on the pool. */
+    @FunctionalInterface
+    private interface Work<T> {
+        Void run(T item) throws IOException;
+    }
+
+    /** Runs {@code work} over {@code items} on the pool with bounded parallelism; rethrows the first failure. */
+    private <T> void runAll(List<T> items, Work<T> work) throws IOException {
+        ArrayDeque<Future<Void>> inFlight = new ArrayDeque<>();
+        int limit = 4 * Math.max(1, opt.threads());
+        try {
+            for (T item : items) {
+                while (inFlight.size() >= limit) {
+                    await(inFlight.poll());
+                }
+                Callable<Void> c = () -> work.run(item);
+                inFlight.add(pool.submit(c));
+            }
+            while (!inFlight.isEmpty()) {
+                await(inFlight.poll());
+            }
+        } finally {
+            for (Future<Void> f : inFlight) {
+                f.cancel(true);
+            }
+        }
+    }
+
+    private static void await(Future<?> f) throws IOException {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    /**
+     * Extracts to a stream (stdout): chunks are produced in order with a bounded window fetched ahead in parallel;
+     * zero chunks come from memory. Seeds are not used for streams.
+     */
+    public ExtractStats extract(OutputStream out) throws IOException {
+        long t0 = System.nanoTime();
+        int n = index.size();
+        ArrayDeque<Future<byte[]>> window = new ArrayDeque<>();
+        int ahead = 8 * Math.max(1, opt.threads());
+        int next = 0;
+        try {
+            for (int i = 0; i < n; i++) {
+                while (next < n && next - i < ahead) {
+                    final int p = next++;
+                    window.add(pool.submit(() -> chunkForStream(p)));
+                }
+                byte[] data;
+                try {
+                    data = window.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted");
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(e.getCause());
+                }
+                out.write(data, 0, index.chunkSize(i));
+                progress.accept(written.addAndGet(index.chunkSize(i)));
+            }
+            out.flush();
+        } finally {
+            for (Future<byte[]> f : window) {
+                f.cancel(true);
+            }
+        }
+        stats.storeBytesRead.set(store.bytesRead());
+        stats.finish(n, index.length(), (System.nanoTime() - t0) / 1e9);
+        return stats;
+    }
+
+    private byte[] chunkForStream(int p) throws IOException {
+        int size = index.chunkSize(p);
+        ChunkId id = index.id(p);
+        if (id.equals(zeroId(size))) {
+            stats.zero.add(size);
+            return new byte[size];
+        }
+        byte[] d = store.get(id);
+        if (d.length != size) {
+            throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + d.length
+                    + " bytes, the index says " + size, null);
+        }
+        (store instanceof CachedStore c && c.lastGetWasHit() ? stats.cache : stats.store).add(size);
+        return d;
+    }
+}

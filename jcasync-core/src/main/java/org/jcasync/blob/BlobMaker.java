@@ -1,0 +1,278 @@
+package org.jcasync.blob;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.chunk.Chunker;
+import org.jcasync.chunk.ChunkerParams;
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.index.IndexWriter;
+import org.jcasync.store.WritableChunkStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+
+/**
+ * Turns a blob into an index (and, with a store, into stored chunks), like {@code casync make x.caibx FILE}.
+ *
+ * <p>Seekable input: cut points are found in parallel ({@link ParallelCutter}); chunks are hashed and compressed in
+ * batches on the pool; chunks in holes are never read (their ids are computed once per size); a chunk the store
+ * already has is not compressed again. The blob digest runs on its own thread. Stream input: one reader thread cuts,
+ * the pool hashes and stores. Memory stays bounded: a few batches in flight.
+ */
+public final class BlobMaker {
+    private static final int BATCH_BYTES = 4 << 20;
+
+    private final ChunkerParams params;
+    private final DigestAlgorithm digest;
+    private final WritableChunkStore store;
+    private final ExecutorService pool;
+    private final int threads;
+    private final Set<ChunkId> seen = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<Integer, ChunkId> zeroIds = new ConcurrentHashMap<>();
+    private final AtomicLong stored = new AtomicLong();
+    private final AtomicLong reused = new AtomicLong();
+    private final AtomicLong zero = new AtomicLong();
+    private LongConsumer progress = n -> { };
+
+    /**
+     * @param store where chunks go, or null to only write the index
+     * @param pool worker threads ({@code threads} of them)
+     */
+    public BlobMaker(ChunkerParams params, DigestAlgorithm digest, WritableChunkStore store, ExecutorService pool,
+            int threads) {
+        this.params = params;
+        this.digest = digest;
+        this.store = store;
+        this.pool = pool;
+        this.threads = threads;
+    }
+
+    /** Told the number of bytes indexed so far, from the coordinating thread. */
+    public BlobMaker onProgress(LongConsumer p) {
+        this.progress = p;
+        return this;
+    }
+
+    private record Piece(long start, int size, byte[] data) {
+    }
+
+    private record Done(ChunkId id, int size) {
+    }
+
+    /** Makes the index of a seekable blob. */
+    public MakeStats make(BlobSource src, IndexWriter out) throws IOException {
+        long t0 = System.nanoTime();
+        FutureTask<ChunkId> whole = new FutureTask<>(() -> wholeDigest(src));
+        Thread.ofPlatform().name("jcasync-blob-digest").daemon().start(whole);
+        Batches batches = new Batches(out);
+        List<Piece> batch = new ArrayList<>();
+        long[] prev = {0};
+        long[] batchBytes = {0};
+        new ParallelCutter(src, params, pool, threads).run(end -> {
+            long start = prev[0];
+            batch.add(new Piece(start, (int) (end - start), null));
+            batchBytes[0] += end - start;
+            prev[0] = end;
+            if (batchBytes[0] >= BATCH_BYTES) {
+                batches.submit(List.copyOf(batch), src);
+                batch.clear();
+                batchBytes[0] = 0;
+            }
+        });
+        if (!batch.isEmpty()) {
+            batches.submit(List.copyOf(batch), src);
+        }
+        batches.drainAll();
+        ChunkId d = await(whole);
+        out.finish();
+        return stats(d, out.length(), batches.count, t0);
+    }
+
+    /** Makes the index of a stream read to its end. */
+    public MakeStats make(InputStream in, IndexWriter out) throws IOException {
+        long t0 = System.nanoTime();
+        MessageDigest whole = digest.newDigest();
+        Batches batches = new Batches(out);
+        Chunker chunker = new Chunker(params);
+        byte[] buf = new byte[1 << 20];
+        byte[] chunk = new byte[Math.min(params.max(), 1 << 20)];
+        int chunkLen = 0;
+        long offset = 0;
+        List<Piece> batch = new ArrayList<>();
+        long batchBytes = 0;
+        int n;
+        while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+            whole.update(buf, 0, n);
+            int pos = 0;
+            while (pos < n) {
+                int cut = chunker.next(buf, pos, n);
+                int end = cut < 0 ? n : cut;
+                if (chunkLen + end - pos > chunk.length) {
+                    chunk = java.util.Arrays.copyOf(chunk, Math.max(chunkLen + end - pos, chunk.length * 2));
+                }
+                System.arraycopy(buf, pos, chunk, chunkLen, end - pos);
+                chunkLen += end - pos;
+                pos = end;
+                if (cut >= 0) {
+                    batch.add(new Piece(offset, chunkLen, java.util.Arrays.copyOf(chunk, chunkLen)));
+                    offset += chunkLen;
+                    batchBytes += chunkLen;
+                    chunkLen = 0;
+                    if (batchBytes >= BATCH_BYTES) {
+                        batches.submit(List.copyOf(batch), null);
+                        batch.clear();
+                        batchBytes = 0;
+                    }
+                }
+            }
+        }
+        if (chunkLen > 0) {
+            batch.add(new Piece(offset, chunkLen, java.util.Arrays.copyOf(chunk, chunkLen)));
+        }
+        if (!batch.isEmpty()) {
+            batches.submit(List.copyOf(batch), null);
+        }
+        batches.drainAll();
+        out.finish();
+        return stats(ChunkId.of(whole.digest()), out.length(), batches.count, t0);
+    }
+
+    private MakeStats stats(ChunkId d, long size, long chunks, long t0) {
+        return new MakeStats(d, size, chunks, stored.get(), reused.get(), zero.get(), (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Batches in flight on the pool, written to the index in order. */
+    private final class Batches {
+        private final IndexWriter out;
+        private final ArrayDeque<Future<Done[]>> inFlight = new ArrayDeque<>();
+        private long count;
+        private long indexed;
+
+        Batches(IndexWriter out) {
+            this.out = out;
+        }
+
+        void submit(List<Piece> pieces, BlobSource src) {
+            try {
+                while (inFlight.size() >= 2 * threads + 2) {
+                    drainOne();
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            Callable<Done[]> task = () -> process(pieces, src);
+            inFlight.add(pool.submit(task));
+        }
+
+        void drainOne() throws IOException {
+            for (Done d : await(inFlight.poll())) {
+                out.add(d.id(), d.size());
+                count++;
+                indexed += d.size();
+            }
+            progress.accept(indexed);
+        }
+
+        void drainAll() throws IOException {
+            try {
+                while (!inFlight.isEmpty()) {
+                    drainOne();
+                }
+            } finally {
+                for (Future<Done[]> f : inFlight) {
+                    f.cancel(true);
+                }
+            }
+        }
+    }
+
+    private Done[] process(List<Piece> pieces, BlobSource src) throws IOException {
+        Done[] done = new Done[pieces.size()];
+        MessageDigest md = digest.newDigest();
+        byte[] buf = null;
+        for (int i = 0; i < pieces.size(); i++) {
+            Piece p = pieces.get(i);
+            if (src != null && src.isHole(p.start(), p.start() + p.size())) {
+                ChunkId id = zeroIds.computeIfAbsent(p.size(), s -> digest.digest(new byte[s], 0, s));
+                zero.incrementAndGet();
+                done[i] = new Done(id, p.size());
+                if (store != null && seen.add(id)) {
+                    byte[] zeros = new byte[p.size()];
+                    count(store.put(id, zeros, 0, zeros.length));
+                } else {
+                    reused.incrementAndGet();
+                }
+                continue;
+            }
+            byte[] data = p.data();
+            if (data == null) {
+                if (buf == null || buf.length < p.size()) {
+                    buf = new byte[p.size()];
+                }
+                src.read(p.start(), buf, 0, p.size());
+                data = buf;
+            }
+            md.update(data, 0, p.size());
+            ChunkId id = ChunkId.of(md.digest());
+            done[i] = new Done(id, p.size());
+            if (store != null && seen.add(id)) {
+                count(store.put(id, data, 0, p.size()));
+            } else {
+                reused.incrementAndGet();
+            }
+        }
+        return done;
+    }
+
+    private void count(boolean wasNew) {
+        (wasNew ? stored : reused).incrementAndGet();
+    }
+
+    /** Digest of every byte of the blob, holes included, in one sequential pass. */
+    private ChunkId wholeDigest(BlobSource src) throws IOException {
+        MessageDigest md = digest.newDigest();
+        byte[] buf = new byte[1 << 20];
+        long size = src.size();
+        for (long pos = 0; pos < size; ) {
+            int n = (int) Math.min(buf.length, size - pos);
+            src.read(pos, buf, 0, n);
+            md.update(buf, 0, n);
+            pos += n;
+        }
+        return ChunkId.of(md.digest());
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof java.io.UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (c instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException(c);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package org.jcasync.store;
+
+import org.jcasync.chunk.ChunkId;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/** Where chunks are read from. Implementations are safe for concurrent use. */
+public interface ChunkStore extends Closeable {
+    /**
+     * Reads, decompresses and verifies a chunk.
+     *
+     * @return the uncompressed bytes, whose digest is {@code id}
+     * @throws ChunkMissingException when the store does not have it
+     * @throws ChunkInvalidException when the stored bytes are not that chunk
+     */
+    byte[] get(ChunkId id) throws IOException;
+
+    /** Whether the store has the chunk (not verified). */
+    boolean has(ChunkId id) throws IOException;
+
+    /** Bytes read from where the store keeps its chunks (compressed, as stored), for reports. */
+    default long bytesRead() {
+        return 0;
+    }
+
+    /** Where the store is, for messages. */
+    String location();
+
+    @Override
+    default void close() throws IOException {
+    }
+}

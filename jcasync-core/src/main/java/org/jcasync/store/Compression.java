@@ -1,0 +1,265 @@
+package org.jcasync.store;
+
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdDecompressCtx;
+import org.tukaani.xz.LZMA2Options;
+import org.tukaani.xz.SingleXZInputStream;
+import org.tukaani.xz.XZOutputStream;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * Chunk compression as casync does it: one zstd frame (level 3, default), one xz stream (preset 6, CRC64) or one
+ * gzip member (level 6). Readers detect the format by magic and reject trailing bytes, as casync does.
+ */
+public enum Compression {
+    /** Zstandard, casync's default. */
+    ZSTD,
+    /** xz (LZMA2). */
+    XZ,
+    /** gzip (deflate). */
+    GZIP;
+
+    private static final ThreadLocal<ZstdCompressCtx> ZSTD_C = ThreadLocal.withInitial(
+            () -> new ZstdCompressCtx().setLevel(3));
+    private static final ThreadLocal<ZstdDecompressCtx> ZSTD_D = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+
+    /** Parses casync's {@code --compression=}: zstd, xz, gzip or default. */
+    public static Compression parse(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "zstd", "default" -> ZSTD;
+            case "xz" -> XZ;
+            case "gzip" -> GZIP;
+            default -> throw new IllegalArgumentException("unknown compression '" + name + "' (zstd, xz or gzip)");
+        };
+    }
+
+    /** Compresses {@code data[off, off+len)} into a new array. */
+    public byte[] compress(byte[] data, int off, int len) {
+        try {
+            return switch (this) {
+                case ZSTD -> {
+                    byte[] out = new byte[(int) Zstd.compressBound(len)];
+                    int n = ZSTD_C.get().compressByteArray(out, 0, out.length, data, off, len);
+                    yield Arrays.copyOf(out, n);
+                }
+                case XZ -> {
+                    ByteArrayOutputStream bo = new ByteArrayOutputStream(len / 2 + 64);
+                    try (XZOutputStream xz = new XZOutputStream(bo, new LZMA2Options(6), org.tukaani.xz.XZ.CHECK_CRC64)) {
+                        xz.write(data, off, len);
+                    }
+                    yield bo.toByteArray();
+                }
+                case GZIP -> gzip(data, off, len);
+            };
+        } catch (IOException e) {
+            throw new IllegalStateException("compression failed", e);
+        }
+    }
+
+    private static byte[] gzip(byte[] data, int off, int len) {
+        Deflater d = new Deflater(6, true);
+        try {
+            d.setInput(data, off, len);
+            d.finish();
+            ByteArrayOutputStream bo = new ByteArrayOutputStream(len / 2 + 64);
+            bo.write(new byte[] {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, 3}, 0, 10);
+            byte[] buf = new byte[64 * 1024];
+            while (!d.finished()) {
+                int n = d.deflate(buf);
+                bo.write(buf, 0, n);
+            }
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(data, off, len);
+            writeIntLe(bo, (int) crc.getValue());
+            writeIntLe(bo, len);
+            return bo.toByteArray();
+        } finally {
+            d.end();
+        }
+    }
+
+    private static void writeIntLe(ByteArrayOutputStream bo, int v) {
+        bo.write(v);
+        bo.write(v >>> 8);
+        bo.write(v >>> 16);
+        bo.write(v >>> 24);
+    }
+
+    /** The format of stored bytes by their magic, or null when none matches. */
+    public static Compression detect(byte[] b, int len) {
+        if (len >= 4 && (b[0] & 0xff) == 0x28 && (b[1] & 0xff) == 0xb5 && (b[2] & 0xff) == 0x2f
+                && (b[3] & 0xff) == 0xfd) {
+            return ZSTD;
+        }
+        if (len >= 6 && (b[0] & 0xff) == 0xfd && b[1] == '7' && b[2] == 'z' && b[3] == 'X' && b[4] == 'Z'
+                && b[5] == 0) {
+            return XZ;
+        }
+        if (len >= 2 && (b[0] & 0xff) == 0x1f && (b[1] & 0xff) == 0x8b) {
+            return GZIP;
+        }
+        return null;
+    }
+
+    /**
+     * Decompresses exactly one frame/stream/member into a new array of at most {@code max} bytes.
+     *
+     * @throws IOException with a short reason: unknown magic, corrupt data, trailing bytes, or larger than max
+     */
+    public static byte[] decompress(byte[] src, int len, int max) throws IOException {
+        Compression c = detect(src, len);
+        if (c == null) {
+            throw new IOException("unknown compression (no zstd, xz or gzip magic)");
+        }
+        return switch (c) {
+            case ZSTD -> unzstd(src, len, max);
+            case XZ -> unxz(src, len, max);
+            case GZIP -> gunzip(src, len, max);
+        };
+    }
+
+    private static byte[] unzstd(byte[] src, int len, int max) throws IOException {
+        long frame = Zstd.findFrameCompressedSize(src, 0, len);
+        if (Zstd.isError(frame)) {
+            throw new IOException("corrupt zstd frame (" + Zstd.getErrorName(frame) + ")");
+        }
+        if (frame != len) {
+            throw new IOException("trailing bytes after the zstd frame");
+        }
+        long declared = Zstd.getFrameContentSize(src, 0, len);
+        if (declared >= 0 && declared > max) {
+            throw new IOException("decompresses to " + declared + " bytes, more than the maximum chunk size " + max);
+        }
+        byte[] out = new byte[declared >= 0 ? (int) declared : max];
+        int n;
+        try {
+            n = ZSTD_D.get().decompressByteArray(out, 0, out.length, src, 0, len);
+        } catch (RuntimeException e) {
+            String m = String.valueOf(e.getMessage());
+            if (m.contains("Destination buffer is too small")) {
+                throw new IOException("decompresses to more than the maximum chunk size " + max, e);
+            }
+            throw new IOException("corrupt zstd frame (" + m + ")", e);
+        }
+        return n == out.length ? out : Arrays.copyOf(out, n);
+    }
+
+    private static byte[] unxz(byte[] src, int len, int max) throws IOException {
+        ByteArrayInputStream bin = new ByteArrayInputStream(src, 0, len);
+        byte[] out;
+        try (InputStream in = new SingleXZInputStream(bin)) {
+            out = readBounded(in, max);
+        } catch (TooLargeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new IOException("corrupt xz stream (" + e.getMessage() + ")", e);
+        }
+        if (bin.available() > 0) {
+            throw new IOException("trailing bytes after the xz stream");
+        }
+        return out;
+    }
+
+    /** Decompressed data beyond the maximum chunk size. */
+    private static final class TooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLargeException(int max) {
+            super("decompresses to more than the maximum chunk size " + max);
+        }
+    }
+
+    private static byte[] readBounded(InputStream in, int max) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream(Math.min(max, 1 << 16));
+        byte[] buf = new byte[1 << 16];
+        long total = 0;
+        int n;
+        while ((n = in.read(buf)) > 0) {
+            total += n;
+            if (total > max) {
+                throw new TooLargeException(max);
+            }
+            bo.write(buf, 0, n);
+        }
+        return bo.toByteArray();
+    }
+
+    private static byte[] gunzip(byte[] src, int len, int max) throws IOException {
+        // RFC 1952 header: ID1 ID2 CM FLG MTIME(4) XFL OS, optional fields by FLG.
+        if (len < 18 || src[2] != 8) {
+            throw new IOException("corrupt gzip member (bad header)");
+        }
+        int flg = src[3] & 0xff;
+        int p = 10;
+        if ((flg & 4) != 0) {
+            p += 2 + ((src[p] & 0xff) | (src[p + 1] & 0xff) << 8);
+        }
+        if ((flg & 8) != 0) {
+            while (p < len && src[p] != 0) {
+                p++;
+            }
+            p++;
+        }
+        if ((flg & 16) != 0) {
+            while (p < len && src[p] != 0) {
+                p++;
+            }
+            p++;
+        }
+        if ((flg & 2) != 0) {
+            p += 2;
+        }
+        if (p >= len) {
+            throw new IOException("corrupt gzip member (truncated header)");
+        }
+        Inflater inf = new Inflater(true);
+        try {
+            inf.setInput(src, p, len - p);
+            byte[] out = new byte[Math.min(max, Math.max(1 << 16, (len - p) * 4))];
+            int n = 0;
+            while (!inf.finished()) {
+                if (n == out.length) {
+                    if (out.length >= max) {
+                        throw new IOException("decompresses to more than the maximum chunk size " + max);
+                    }
+                    out = Arrays.copyOf(out, (int) Math.min(max, (long) out.length * 2));
+                }
+                int r = inf.inflate(out, n, out.length - n);
+                if (r == 0 && (inf.needsInput() || inf.needsDictionary())) {
+                    throw new IOException("corrupt gzip member (truncated)");
+                }
+                n += r;
+            }
+            int rest = inf.getRemaining();
+            if (rest < 8) {
+                throw new IOException("corrupt gzip member (missing trailer)");
+            }
+            if (rest > 8) {
+                throw new IOException("trailing bytes after the gzip member");
+            }
+            int t = len - 8;
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(out, 0, n);
+            int want = (src[t] & 0xff) | (src[t + 1] & 0xff) << 8 | (src[t + 2] & 0xff) << 16 | (src[t + 3] & 0xff) << 24;
+            if ((int) crc.getValue() != want) {
+                throw new IOException("corrupt gzip member (CRC mismatch)");
+            }
+            return n == out.length ? out : Arrays.copyOf(out, n);
+        } catch (DataFormatException e) {
+            throw new IOException("corrupt gzip member (" + e.getMessage() + ")", e);
+        } finally {
+            inf.end();
+        }
+    }
+
+}

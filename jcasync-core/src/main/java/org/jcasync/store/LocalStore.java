@@ -1,0 +1,228 @@
+package org.jcasync.store;
+
+import org.jcasync.chunk.ChunkId;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
+
+/**
+ * casync's local store layout: {@code <root>/<first 4 hex>/<id>.cacnk}, one compressed frame per file, written as
+ * {@code <id>.<random>.tmp} (mode 0444) and renamed into place. Uncompressed {@code <root>/<4hex>/<id>} files are
+ * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync.
+ */
+public final class LocalStore implements PrunableChunkStore {
+    /** casync's suffix, overridable with {@code $CASYNC_COMPRESSED_CHUNK_SUFFIX}. */
+    public static final String SUFFIX = suffixFromEnvironment();
+    private static final FileAttribute<?> READ_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--"));
+
+    private final Path root;
+    private final StoreOptions options;
+    private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
+
+    /** A store rooted at {@code root} (created on first write). */
+    public LocalStore(Path root, StoreOptions options) {
+        this.root = root;
+        this.options = options;
+    }
+
+    private static String suffixFromEnvironment() {
+        String s = System.getenv("CASYNC_COMPRESSED_CHUNK_SUFFIX");
+        return s == null || s.isEmpty() ? ".cacnk" : s;
+    }
+
+    /** The store directory. */
+    public Path root() {
+        return root;
+    }
+
+    /** Where a compressed chunk lives. */
+    public Path chunkPath(ChunkId id) {
+        String hex = id.toHex();
+        return root.resolve(hex.substring(0, 4)).resolve(hex + SUFFIX);
+    }
+
+    private Path rawPath(ChunkId id) {
+        String hex = id.toHex();
+        return root.resolve(hex.substring(0, 4)).resolve(hex);
+    }
+
+    @Override
+    public String location() {
+        return root.toString();
+    }
+
+    @Override
+    public byte[] get(ChunkId id) throws IOException {
+        byte[] stored;
+        boolean compressed = true;
+        try {
+            stored = Files.readAllBytes(chunkPath(id));
+        } catch (NoSuchFileException e) {
+            Path raw = rawPath(id);
+            if (Files.isSymbolicLink(raw) && Paths.get("/dev/null").equals(Files.readSymbolicLink(raw))) {
+                throw new ChunkMissingException(id, location());
+            }
+            try {
+                stored = Files.readAllBytes(raw);
+            } catch (NoSuchFileException e2) {
+                if (!Files.isDirectory(root)) {
+                    throw new StoreException(id, "store " + root + " does not exist", e2);
+                }
+                throw new ChunkMissingException(id, location());
+            }
+            compressed = false;
+        } catch (AccessDeniedException e) {
+            throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
+        }
+        bytesRead.addAndGet(stored.length);
+        byte[] data;
+        if (compressed) {
+            try {
+                data = Compression.decompress(stored, stored.length, options.maxChunkSize());
+            } catch (IOException e) {
+                throw new ChunkInvalidException(id, location(), e.getMessage(), e);
+            }
+        } else {
+            if (stored.length > options.maxChunkSize()) {
+                throw new ChunkInvalidException(id, location(), stored.length
+                        + " bytes, more than the maximum chunk size " + options.maxChunkSize(), null);
+            }
+            data = stored;
+        }
+        verify(id, data, location(), options);
+        return data;
+    }
+
+    /** Checks that {@code data} is the chunk {@code id}. */
+    static void verify(ChunkId id, byte[] data, String location, StoreOptions options) throws ChunkInvalidException {
+        if (data.length == 0) {
+            throw new ChunkInvalidException(id, location, "empty chunk", null);
+        }
+        MessageDigest md = options.digest().newDigest();
+        byte[] actual = md.digest(data);
+        byte[] want = id.toBytes();
+        if (!Arrays.equals(actual, want)) {
+            throw new ChunkInvalidException(id, location, "its content has digest " + HexFormat.of().formatHex(actual),
+                    null);
+        }
+    }
+
+    @Override
+    public long bytesRead() {
+        return bytesRead.get();
+    }
+
+    @Override
+    public boolean has(ChunkId id) {
+        return Files.exists(chunkPath(id)) || Files.exists(rawPath(id), LinkOption.NOFOLLOW_LINKS)
+                && !Files.isSymbolicLink(rawPath(id));
+    }
+
+    @Override
+    public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
+        Path target = chunkPath(id);
+        if (Files.exists(target)) {
+            return false;
+        }
+        byte[] compressed = options.compression().compress(data, off, len);
+        Path dir = target.getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve(id.toHex() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), READ_ONLY)) {
+                ByteBuffer bb = ByteBuffer.wrap(compressed);
+                while (bb.hasRemaining()) {
+                    ch.write(bb);
+                }
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmp);
+            if (e instanceof FileAlreadyExistsException) {
+                return false;
+            }
+            throw e;
+        }
+        return true;
+    }
+
+    @Override
+    public PruneResult prune(Predicate<ChunkId> keep, boolean dryRun, PruneListener listener) throws IOException {
+        long removed = 0;
+        long dirs = 0;
+        long all = 0;
+        if (!Files.isDirectory(root)) {
+            throw new NoSuchFileException(root.toString(), null, "store directory not found");
+        }
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
+            for (Path sub : top) {
+                if (!Files.isDirectory(sub, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(sub, "*" + SUFFIX)) {
+                    for (Path f : files) {
+                        String name = f.getFileName().toString();
+                        String hex = name.substring(0, name.length() - SUFFIX.length());
+                        ChunkId id;
+                        try {
+                            id = ChunkId.parse(hex);
+                        } catch (IllegalArgumentException e) {
+                            continue;
+                        }
+                        all++;
+                        if (keep.test(id)) {
+                            continue;
+                        }
+                        if (listener != null) {
+                            listener.removing(name);
+                        }
+                        if (!dryRun) {
+                            Files.delete(f);
+                        }
+                        removed++;
+                    }
+                }
+                if (!dryRun && isEmpty(sub)) {
+                    try {
+                        Files.delete(sub);
+                        dirs++;
+                    } catch (IOException ignored) {
+                        // Another writer may have just added a chunk: the directory stays.
+                    }
+                }
+            }
+        }
+        return new PruneResult(removed, dirs, all - removed);
+    }
+
+    private static boolean isEmpty(Path dir) throws IOException {
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            return !s.iterator().hasNext();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return location();
+    }
+}

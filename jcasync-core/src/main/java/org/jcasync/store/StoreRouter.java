@@ -1,0 +1,87 @@
+package org.jcasync.store;
+
+import org.jcasync.chunk.ChunkId;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Several stores tried in order: a chunk missing from one is looked up in the next; any other failure (a corrupt
+ * chunk, an unreadable store) is reported at once rather than hidden.
+ */
+public final class StoreRouter implements ChunkStore {
+    private final List<ChunkStore> stores;
+
+    /** Tries {@code stores} in this order. */
+    public StoreRouter(List<ChunkStore> stores) {
+        if (stores.isEmpty()) {
+            throw new IllegalArgumentException("no store given");
+        }
+        this.stores = List.copyOf(stores);
+    }
+
+    /** The stores, in lookup order. */
+    public List<ChunkStore> stores() {
+        return stores;
+    }
+
+    @Override
+    public byte[] get(ChunkId id) throws IOException {
+        for (ChunkStore s : stores) {
+            try {
+                return s.get(id);
+            } catch (ChunkMissingException e) {
+                // next store
+            }
+        }
+        throw new ChunkMissingException(id, location());
+    }
+
+    @Override
+    public boolean has(ChunkId id) throws IOException {
+        for (ChunkStore s : stores) {
+            if (s.has(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public long bytesRead() {
+        long n = 0;
+        for (ChunkStore s : stores) {
+            n += s.bytesRead();
+        }
+        return n;
+    }
+
+    @Override
+    public String location() {
+        StringBuilder b = new StringBuilder();
+        for (ChunkStore s : stores) {
+            if (!b.isEmpty()) {
+                b.append(", ");
+            }
+            b.append(s.location());
+        }
+        return stores.size() == 1 ? b.toString() : "[" + b + "]";
+    }
+
+    @Override
+    public void close() throws IOException {
+        IOException first = null;
+        for (ChunkStore s : stores) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}
