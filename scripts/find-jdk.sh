@@ -1,9 +1,11 @@
 # Sourced by ./jcasync, ./run-tests and ./demo: sets JCASYNC_JAVA_HOME to a JDK >= 25 or fails with one line.
 # Looks at $JAVA_HOME, the java on $PATH, then the usual JVM directories.
 jcasync_java_major() {   # jcasync_java_major JAVA_HOME -> prints the feature version, or nothing
-  local v
+  local v=
   [ -x "$1/bin/java" ] && [ -x "$1/bin/javac" ] || return 1
-  v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
+  # The JDK's release file names its version without starting a JVM.
+  [ -f "$1/release" ] && v=$(sed -n 's/^JAVA_VERSION="\([0-9.]*\).*/\1/p' "$1/release")
+  [ -n "$v" ] || v=$("$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p')
   v=${v#1.}
   printf '%s\n' "${v%%.*}"
 }

@@ -15,7 +15,6 @@ import picocli.CommandLine.Parameters;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -62,7 +61,7 @@ final class DigestCommand implements Callable<Integer> {
     }
 
     private static ChunkId digestStream(InputStream in, DigestAlgorithm alg) throws java.io.IOException {
-        MessageDigest md = alg.newDigest();
+        org.jcasync.chunk.Hasher md = alg.newHasher();
         byte[] buf = new byte[1 << 20];
         int n;
         while ((n = in.read(buf)) > 0) {
@@ -80,7 +79,7 @@ final class DigestCommand implements Callable<Integer> {
         for (String s : o.extraStores) {
             stores.add(new LocalStore(Locations.local(s), so));
         }
-        MessageDigest md = DigestAlgorithm.SHA512_256.newDigest();
+        org.jcasync.chunk.Hasher md = DigestAlgorithm.SHA512_256.newHasher();
         ExecutorService pool = Pools.workers(o.threads);
         try (ChunkStore store = new StoreRouter(stores)) {
             java.util.ArrayDeque<Future<byte[]>> window = new java.util.ArrayDeque<>();
@@ -96,7 +95,7 @@ final class DigestCommand implements Callable<Integer> {
                 } catch (java.util.concurrent.ExecutionException e) {
                     throw e.getCause() instanceof Exception x ? x : new RuntimeException(e.getCause());
                 }
-                md.update(d);
+                md.update(d, 0, d.length);
             }
         } finally {
             pool.shutdownNow();

@@ -79,7 +79,8 @@ final class ExtractCommand implements Callable<Integer> {
         ExtractStats stats;
         try (ChunkStore closing = store;
              Progress p = Progress.start("extract", index.length(), o.noProgress || toStdout && false)) {
-            BlobExtractor ex = new BlobExtractor(index, store, pool, opts).onProgress(p);
+            BlobExtractor ex = new BlobExtractor(index, store, pool, opts).onProgress(p)
+                    .verbose(o.verbose ? System.err : null);
             if (toStdout) {
                 OutputStream os = new java.io.BufferedOutputStream(new java.io.FileOutputStream(
                         java.io.FileDescriptor.out), 1 << 20);

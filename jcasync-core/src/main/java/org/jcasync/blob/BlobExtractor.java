@@ -18,7 +18,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
+import org.jcasync.chunk.Hasher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +54,8 @@ public final class BlobExtractor {
     private final Map<Integer, ChunkId> zeroIds = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong written = new AtomicLong();
     private PrintStream warnings = System.err;
+    private PrintStream verbose;
+    private long phaseStart = System.nanoTime();
     private LongConsumer progress = n -> { };
     private BlobWriter writer;
 
@@ -71,6 +73,21 @@ public final class BlobExtractor {
     public BlobExtractor warnings(PrintStream w) {
         this.warnings = w;
         return this;
+    }
+
+    /** Where per-phase timings go ({@code -v}); null for none. */
+    public BlobExtractor verbose(PrintStream v) {
+        this.verbose = v;
+        return this;
+    }
+
+    private void phase(String what) {
+        if (verbose != null) {
+            long now = System.nanoTime();
+            verbose.printf(java.util.Locale.ROOT, "jcasync: %-40s %6.3f s, %d chunks still missing%n", what,
+                    (now - phaseStart) / 1e9, table.pendingCount());
+            phaseStart = now;
+        }
     }
 
     /** Told the number of bytes of the blob that are done, from any thread. */
@@ -125,9 +142,12 @@ public final class BlobExtractor {
         }
         try (LinuxFile nf = openNative(target); AtomicFile ignored = af) {
             writer = new BlobWriter(ch, nf, !inPlace, opt.punchHoles());
+            phase("opened output");
             markZeros();
+            phase("zero chunks");
             if (inPlace) {
                 checkInPlace(target, blockDev);
+                phase("checked output in place");
             }
             for (Path s : seedPaths) {
                 if (table.pendingCount() == 0) {
@@ -145,6 +165,7 @@ public final class BlobExtractor {
                 }
             }
             fetchFromStore();
+            phase("fetched from store");
             if (table.pendingCount() != 0) {
                 throw new IOException("internal error: " + table.pendingCount() + " chunks were not written");
             }
@@ -212,7 +233,7 @@ public final class BlobExtractor {
             long curSize = cur.size();
             List<int[]> batches = batches(i -> !table.isDone(i) && index.end(i) <= curSize);
             runAll(batches, b -> {
-                MessageDigest md = digest.newDigest();
+                Hasher md = digest.newHasher();
                 byte[] buf = new byte[index.params().max()];
                 for (int i = b[0]; i < b[1]; i++) {
                     if (table.isDone(i) || index.end(i) > curSize) {
@@ -249,6 +270,7 @@ public final class BlobExtractor {
         BlobSource s = seed.blob;
         if (seed.index != null) {
             useSeedIndex(seed);
+            phase("seed " + s.path().getFileName() + " (by its index)");
             return;
         }
         boolean[] matched = new boolean[index.size()];
@@ -262,8 +284,10 @@ public final class BlobExtractor {
         }
         try {
             probeSameOffsets(s, matched, clone);
+            phase("seed " + s.path().getFileName() + ": same offsets");
             if (clone) {
                 cloneMatched(seedNative, out, matched, s);
+                phase("seed " + s.path().getFileName() + ": reflinked");
             }
         } finally {
             if (seedNative != null) {
@@ -272,6 +296,7 @@ public final class BlobExtractor {
         }
         if (table.pendingCount() > 0) {
             scanSeedRegions(s, matched);
+            phase("seed " + s.path().getFileName() + ": chunked the rest");
         }
     }
 
@@ -281,6 +306,9 @@ public final class BlobExtractor {
      */
     private void probeSameOffsets(BlobSource s, boolean[] matched, boolean cloneLater) throws IOException {
         long seedSize = s.size();
+        if (!sampleSameOffsets(s)) {
+            return;
+        }
         List<int[]> batches = batches(i -> !table.isDone(i) && index.end(i) <= seedSize);
         AtomicInteger probes = new AtomicInteger();
         AtomicInteger hits = new AtomicInteger();
@@ -290,7 +318,7 @@ public final class BlobExtractor {
                 return;
             }
             runAll(batches.subList(w, Math.min(batches.size(), w + wave)), b -> {
-                MessageDigest md = digest.newDigest();
+                Hasher md = digest.newHasher();
                 byte[] buf = new byte[index.params().max()];
                 for (int i = b[0]; i < b[1]; i++) {
                     if (table.isDone(i) || index.end(i) > seedSize) {
@@ -321,6 +349,36 @@ public final class BlobExtractor {
                 return null;
             });
         }
+    }
+
+    /**
+     * Probes up to 64 missing positions spread over the whole blob; true when at least a quarter of them match
+     * the seed at the same offset, i.e. when probing everything is likely to pay.
+     */
+    private boolean sampleSameOffsets(BlobSource s) throws IOException {
+        List<Integer> candidates = new ArrayList<>();
+        for (int i = 0; i < index.size(); i++) {
+            if (!table.isDone(i) && index.end(i) <= s.size() && !s.isHole(index.start(i), index.end(i))) {
+                candidates.add(i);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return false;
+        }
+        int samples = Math.min(64, candidates.size());
+        Hasher md = digest.newHasher();
+        byte[] buf = new byte[index.params().max()];
+        int hits = 0;
+        for (int k = 0; k < samples; k++) {
+            int i = candidates.get((int) ((long) k * candidates.size() / samples));
+            int size = index.chunkSize(i);
+            s.read(index.start(i), buf, 0, size);
+            md.update(buf, 0, size);
+            if (index.idEquals(i, md.digest())) {
+                hits++;
+            }
+        }
+        return hits * 4 >= samples;
     }
 
     /** Clones runs of matched positions (same offset in seed and output), copying unaligned edges. */
@@ -392,17 +450,23 @@ public final class BlobExtractor {
                 pieces.add(new long[] {a, Math.min(r[1], a + section)});
             }
         }
+        java.util.BitSet pendingSizes = new java.util.BitSet(index.params().max() + 1);
+        for (int first : table.distinct().values()) {
+            if (table.anyPending(first)) {
+                pendingSizes.set(index.chunkSize(first));
+            }
+        }
         runAll(pieces, piece -> {
             long[] cuts = new SectionCutter(s, index.params()).cut(piece[0], piece[1], 1, c -> false);
-            MessageDigest md = digest.newDigest();
+            Hasher md = digest.newHasher();
             byte[] buf = new byte[index.params().max()];
             long prev = piece[0];
             for (long c : cuts) {
                 long a = prev;
                 prev = c;
                 int size = (int) (c - a);
-                if (s.isHole(a, c)) {
-                    continue;
+                if (!pendingSizes.get(size) || s.isHole(a, c)) {
+                    continue; // no missing chunk has this size: it cannot match, skip the digest
                 }
                 s.read(a, buf, 0, size);
                 md.update(buf, 0, size);
@@ -431,7 +495,7 @@ public final class BlobExtractor {
         }
         AtomicInteger invalid = new AtomicInteger();
         runAll(batches, b -> {
-            MessageDigest md = digest.newDigest();
+            Hasher md = digest.newHasher();
             byte[] buf = new byte[index.params().max()];
             for (int j = b[0]; j < b[1]; j++) {
                 int first = table.firstPosition(si.id(j));

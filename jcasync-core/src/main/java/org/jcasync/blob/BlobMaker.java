@@ -10,7 +10,7 @@ import org.jcasync.store.WritableChunkStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.security.MessageDigest;
+import org.jcasync.chunk.Hasher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +104,7 @@ public final class BlobMaker {
     /** Makes the index of a stream read to its end. */
     public MakeStats make(InputStream in, IndexWriter out) throws IOException {
         long t0 = System.nanoTime();
-        MessageDigest whole = digest.newDigest();
+        Hasher whole = digest.newHasher();
         Batches batches = new Batches(out);
         Chunker chunker = new Chunker(params);
         byte[] buf = new byte[1 << 20];
@@ -201,7 +201,7 @@ public final class BlobMaker {
 
     private Done[] process(List<Piece> pieces, BlobSource src) throws IOException {
         Done[] done = new Done[pieces.size()];
-        MessageDigest md = digest.newDigest();
+        Hasher md = digest.newHasher();
         byte[] buf = null;
         for (int i = 0; i < pieces.size(); i++) {
             Piece p = pieces.get(i);
@@ -243,7 +243,7 @@ public final class BlobMaker {
 
     /** Digest of every byte of the blob, holes included, in one sequential pass. */
     private ChunkId wholeDigest(BlobSource src) throws IOException {
-        MessageDigest md = digest.newDigest();
+        Hasher md = digest.newHasher();
         byte[] buf = new byte[1 << 20];
         long size = src.size();
         for (long pos = 0; pos < size; ) {

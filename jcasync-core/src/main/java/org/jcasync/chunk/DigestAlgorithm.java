@@ -36,11 +36,14 @@ public enum DigestAlgorithm {
         }
     }
 
+    /** A fresh hasher: OpenSSL's when libcrypto is present (faster), else the JDK's. */
+    public Hasher newHasher() {
+        return OpenSslHasher.available() ? new OpenSslHasher(this) : new JdkHasher(newDigest());
+    }
+
     /** The digest of {@code data[off, off+len)} as a chunk id. */
     public ChunkId digest(byte[] data, int off, int len) {
-        MessageDigest md = newDigest();
-        md.update(data, off, len);
-        return ChunkId.of(md.digest());
+        return ChunkId.of(newHasher().digest(data, off, len));
     }
 
     /** Parses casync's names: {@code sha512-256}, {@code sha256} or {@code default}. */

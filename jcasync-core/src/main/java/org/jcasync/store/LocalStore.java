@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
@@ -37,6 +36,8 @@ public final class LocalStore implements PrunableChunkStore {
     private final Path root;
     private final StoreOptions options;
     private final java.util.concurrent.atomic.AtomicLong bytesRead = new java.util.concurrent.atomic.AtomicLong();
+    /** Sub-directories known to exist, so a put costs no mkdir. */
+    private final java.util.Set<Path> knownDirs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** A store rooted at {@code root} (created on first write). */
     public LocalStore(Path root, StoreOptions options) {
@@ -117,8 +118,7 @@ public final class LocalStore implements PrunableChunkStore {
         if (data.length == 0) {
             throw new ChunkInvalidException(id, location, "empty chunk", null);
         }
-        MessageDigest md = options.digest().newDigest();
-        byte[] actual = md.digest(data);
+        byte[] actual = options.digest().newHasher().digest(data, 0, data.length);
         byte[] want = id.toBytes();
         if (!Arrays.equals(actual, want)) {
             throw new ChunkInvalidException(id, location, "its content has digest " + HexFormat.of().formatHex(actual),
@@ -145,7 +145,10 @@ public final class LocalStore implements PrunableChunkStore {
         }
         byte[] compressed = options.compression().compress(data, off, len);
         Path dir = target.getParent();
-        Files.createDirectories(dir);
+        if (!knownDirs.contains(dir)) {
+            Files.createDirectories(dir);
+            knownDirs.add(dir);
+        }
         Path tmp = dir.resolve(id.toHex() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,

@@ -1,0 +1,64 @@
+package org.jcasync.cli;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Random;
+import java.util.stream.Stream;
+
+/**
+ * A short, representative run of the main verbs on a generated file, used once after each build to record the
+ * JVM's ahead-of-time cache ({@code -XX:AOTCacheOutput}), which makes every later start faster. Not a user command.
+ */
+public final class Training {
+    private Training() {
+    }
+
+    /** Runs make, extract (plain, seeded, in place, to a stream), digest and gc in a temporary directory. */
+    public static void main(String[] args) throws IOException {
+        Path dir = Files.createTempDirectory("jcasync-training");
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        PrintStream nul = new PrintStream(OutputStream.nullOutputStream());
+        try {
+            System.setOut(nul);
+            System.setErr(nul);
+            byte[] data = new byte[6 << 20];
+            new Random(42).nextBytes(data);
+            java.util.Arrays.fill(data, 1 << 20, 3 << 20, (byte) 0);
+            Path a = dir.resolve("a.bin");
+            Files.write(a, data);
+            data[5 << 20] ^= 1;
+            Path b = dir.resolve("b.bin");
+            Files.write(b, data);
+            String s = "--store=" + dir.resolve("s.castr");
+            PrintWriter pw = new PrintWriter(nul);
+            for (int round = 0; round < 3; round++) {
+                run(pw, s, "make", dir + "/a.caibx", a.toString());
+                run(pw, s, "make", dir + "/b.caibx", b.toString());
+                run(pw, s, "extract", dir + "/b.caibx", dir + "/x.bin");
+                run(pw, s, "--seed=" + a, "extract", dir + "/b.caibx", dir + "/y.bin");
+                run(pw, s, "--in-place", "extract", dir + "/a.caibx", dir + "/y.bin");
+                run(pw, s, "--cache=" + dir.resolve("cache"), "extract", dir + "/a.caibx", dir + "/z.bin");
+                run(pw, s, "digest", dir + "/a.caibx");
+                run(pw, "digest", a.toString());
+                run(pw, s, "-n", "gc", dir + "/a.caibx");
+                run(pw, "--help");
+            }
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+            try (Stream<Path> w = Files.walk(dir)) {
+                w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    private static void run(PrintWriter pw, String... args) {
+        Main.run(args, pw, pw);
+    }
+}

@@ -1,0 +1,161 @@
+package org.jcasync.chunk;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.ref.Cleaner;
+
+/**
+ * SHA-512/256 and SHA-256 from OpenSSL's libcrypto through FFM: on this kind of CPU its SHA-512 is about 1.6 times
+ * faster than the JDK's. Java arrays are passed to {@code EVP_DigestUpdate} without copying ({@code critical}
+ * downcalls with heap access). When libcrypto cannot be loaded, {@link #available()} is false and callers use the
+ * JDK's digests.
+ */
+@SuppressWarnings("restricted")
+final class OpenSslHasher implements Hasher {
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final MethodHandle CTX_NEW;
+    private static final MethodHandle CTX_FREE;
+    private static final MethodHandle INIT;
+    private static final MethodHandle UPDATE;
+    private static final MethodHandle FINAL;
+    private static final MemorySegment MD_SHA512_256;
+    private static final MemorySegment MD_SHA256;
+
+    static {
+        MethodHandle ctxNew = null;
+        MethodHandle ctxFree = null;
+        MethodHandle init = null;
+        MethodHandle update = null;
+        MethodHandle fin = null;
+        MemorySegment sha512256 = MemorySegment.NULL;
+        MemorySegment sha256 = MemorySegment.NULL;
+        if (!Boolean.getBoolean("jcasync.noOpenSsl")) {
+            try {
+                SymbolLookup lib = load();
+                Linker l = Linker.nativeLinker();
+                ValueLayout ptr = ValueLayout.ADDRESS;
+                ctxNew = l.downcallHandle(lib.findOrThrow("EVP_MD_CTX_new"), FunctionDescriptor.of(ptr));
+                ctxFree = l.downcallHandle(lib.findOrThrow("EVP_MD_CTX_free"), FunctionDescriptor.ofVoid(ptr));
+                init = l.downcallHandle(lib.findOrThrow("EVP_DigestInit_ex"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr));
+                update = l.downcallHandle(lib.findOrThrow("EVP_DigestUpdate"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ValueLayout.JAVA_LONG),
+                        Linker.Option.critical(true));
+                fin = l.downcallHandle(lib.findOrThrow("EVP_DigestFinal_ex"),
+                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr), Linker.Option.critical(true));
+                MethodHandle m1 = l.downcallHandle(lib.findOrThrow("EVP_sha512_256"), FunctionDescriptor.of(ptr));
+                MethodHandle m2 = l.downcallHandle(lib.findOrThrow("EVP_sha256"), FunctionDescriptor.of(ptr));
+                sha512256 = (MemorySegment) m1.invokeExact();
+                sha256 = (MemorySegment) m2.invokeExact();
+                if (sha512256.equals(MemorySegment.NULL) || sha256.equals(MemorySegment.NULL)) {
+                    throw new IllegalStateException("no digest");
+                }
+            } catch (Throwable t) {
+                ctxNew = null;
+            }
+        }
+        CTX_NEW = ctxNew;
+        CTX_FREE = ctxFree;
+        INIT = init;
+        UPDATE = update;
+        FINAL = fin;
+        MD_SHA512_256 = sha512256;
+        MD_SHA256 = sha256;
+    }
+
+    private static SymbolLookup load() {
+        IllegalArgumentException last = null;
+        for (String name : new String[] {"libcrypto.so.3", "libcrypto.so"}) {
+            try {
+                return SymbolLookup.libraryLookup(name, Arena.global());
+            } catch (IllegalArgumentException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    /** True when libcrypto was found. */
+    static boolean available() {
+        return CTX_NEW != null;
+    }
+
+    private final MemorySegment ctx;
+    private final MemorySegment md;
+    private final int length;
+
+    OpenSslHasher(DigestAlgorithm alg) {
+        try {
+            this.ctx = (MemorySegment) CTX_NEW.invokeExact();
+        } catch (Throwable t) {
+            throw new IllegalStateException("EVP_MD_CTX_new failed", t);
+        }
+        if (ctx.equals(MemorySegment.NULL)) {
+            throw new OutOfMemoryError("EVP_MD_CTX_new");
+        }
+        MemorySegment c = ctx;
+        CLEANER.register(this, () -> {
+            try {
+                CTX_FREE.invokeExact(c);
+            } catch (Throwable ignored) {
+                // nothing to do at cleanup time
+            }
+        });
+        this.md = alg == DigestAlgorithm.SHA256 ? MD_SHA256 : MD_SHA512_256;
+        this.length = 32;
+        init();
+    }
+
+    private void init() {
+        try {
+            int r = (int) INIT.invokeExact(ctx, md, MemorySegment.NULL);
+            if (r != 1) {
+                throw new IllegalStateException("EVP_DigestInit_ex failed");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public void update(byte[] b, int off, int len) {
+        if (len == 0) {
+            return;
+        }
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        try {
+            int r = (int) UPDATE.invokeExact(ctx, MemorySegment.ofArray(b).asSlice(off, len), (long) len);
+            if (r != 1) {
+                throw new IllegalStateException("EVP_DigestUpdate failed");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public byte[] digest() {
+        byte[] out = new byte[length];
+        try {
+            int r = (int) FINAL.invokeExact(ctx, MemorySegment.ofArray(out), MemorySegment.NULL);
+            if (r != 1) {
+                throw new IllegalStateException("EVP_DigestFinal_ex failed");
+            }
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        init();
+        return out;
+    }
+}
