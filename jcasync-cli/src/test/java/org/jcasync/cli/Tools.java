@@ -1,0 +1,76 @@
+package org.jcasync.cli;
+
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.fail;
+
+/** Runs the packaged jcasync jar and the real casync binary as separate processes, as a user would. */
+public final class Tools {
+    private Tools() {
+    }
+
+    /** What a process did. */
+    public record Result(int exit, String out, String err) {
+        /** Fails the test unless the exit status was 0. */
+        public Result ok() {
+            if (exit != 0) {
+                fail("exit " + exit + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+    }
+
+    /** Runs {@code jcasync ARGS} in {@code dir}. */
+    public static Result jcasync(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(System.getProperty("jcasync.java", "java"),
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
+                System.getProperty("jcasync.jar", "target/jcasync.jar")));
+        cmd.addAll(List.of(args));
+        return run(dir, cmd);
+    }
+
+    /** Runs {@code casync ARGS} in {@code dir}; skips the test when casync is missing (fails on CI). */
+    public static Result casync(Path dir, String... args) throws IOException, InterruptedException {
+        requireCasync();
+        List<String> cmd = new ArrayList<>(List.of("casync"));
+        cmd.addAll(List.of(args));
+        return run(dir, cmd);
+    }
+
+    /** Skips (or, with CI=true, fails) when the casync binary is not installed. */
+    public static void requireCasync() {
+        boolean present = Files.isExecutable(Path.of("/usr/bin/casync"))
+                || Files.isExecutable(Path.of("/usr/local/bin/casync"));
+        if (!present && "true".equals(System.getenv("CI"))) {
+            fail("casync is not installed; .ci/run installs it");
+        }
+        Assumptions.assumeTrue(present, "casync not installed (apt-get install casync)");
+    }
+
+    /** Runs any command with a 5-minute limit. */
+    public static Result run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        Path out = Files.createTempFile("out", ".txt");
+        Path err = Files.createTempFile("err", ".txt");
+        pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        Process p = pb.start();
+        p.getOutputStream().close();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("timed out: " + cmd);
+        }
+        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.deleteIfExists(out);
+        Files.deleteIfExists(err);
+        return r;
+    }
+}
