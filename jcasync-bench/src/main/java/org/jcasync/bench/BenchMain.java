@@ -1,0 +1,25 @@
+package org.jcasync.bench;
+
+import java.util.Arrays;
+
+/**
+ * Benchmarks. {@code compare} runs casync and jcasync side by side on the OS images and prints time ratios;
+ * {@code jmh} runs the JMH micro-benchmarks of the kernels (chunker, digests, compression).
+ */
+public final class BenchMain {
+    private BenchMain() {
+    }
+
+    /** Entry point: {@code compare [options]} or {@code jmh [JMH options]}. */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("compare")) {
+            System.exit(Compare.run(args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length)));
+        } else if (args[0].equals("jmh")) {
+            org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
+        } else {
+            System.err.println("usage: bench compare [--runs N] [--datasets DIR] [--jcasync PATH] [--out FILE]"
+                    + " | bench jmh [JMH options]");
+            System.exit(2);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package org.jcasync.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.LocalDate;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * casync against jcasync on the images of {@code shared/datasets/make-os-images}, in one run, on the same warm
+ * page cache: each case is run {@code --runs} times per tool, alternating, and the medians are compared.
+ */
+final class Compare {
+    private Compare() {
+    }
+
+    /** One measured case. */
+    private record Case(String name, String target, double limit, List<String> casync, List<String> jcasync,
+            String setup) {
+    }
+
+    static int run(String[] args) throws Exception {
+        int runs = 3;
+        Path datasets = Paths.get(System.getProperty("user.home"), ".cache", "jcasync-datasets");
+        Path jcasync = Paths.get("jcasync").toAbsolutePath();
+        Path out = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
+                case "--datasets" -> datasets = Paths.get(args[++i]);
+                case "--jcasync" -> jcasync = Paths.get(args[++i]).toAbsolutePath();
+                case "--out" -> out = Paths.get(args[++i]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        for (String img : List.of("imgA.raw", "imgB.raw", "imgC.raw")) {
+            if (!Files.isRegularFile(datasets.resolve(img))) {
+                System.err.println("bench: " + datasets.resolve(img) + " is missing; run "
+                        + "../shared/datasets/make-os-images " + datasets);
+                return 2;
+            }
+        }
+        Path work = Files.createTempDirectory(datasets.getParent(), "jcasync-bench");
+        try {
+            return measure(runs, datasets, jcasync, work, out);
+        } finally {
+            delete(work);
+        }
+    }
+
+    private static int measure(int runs, Path ds, Path jcasync, Path w, Path out) throws Exception {
+        String a = ds.resolve("imgA.raw").toString();
+        String b = ds.resolve("imgB.raw").toString();
+        String c = ds.resolve("imgC.raw").toString();
+        String j = jcasync.toString();
+        // Shared inputs: casync's own store and index of imgC, which both tools extract from.
+        exec(w, List.of("casync", "make", "--store=" + w.resolve("c.castr"), w.resolve("c.caibx").toString(), c));
+        exec(w, List.of(j, "--version"));
+        List<Case> cases = List.of(
+                new Case("make imgA.raw into a new store", "<= 0.20", 0.20,
+                        List.of("casync", "make", "--store=new.castr", "a.caibx", a),
+                        List.of(j, "make", "--store=new.castr", "a.caibx", a), "new.castr"),
+                new Case("extract imgC, no seed", "<= 0.35", 0.35,
+                        List.of("casync", "extract", "--store=c.castr", "c.caibx", "out.raw"),
+                        List.of(j, "extract", "--store=c.castr", "c.caibx", "out.raw"), "out.raw"),
+                new Case("extract imgC seeded with imgB.raw (no seed index)", "<= 0.10", 0.10,
+                        List.of("casync", "extract", "--store=c.castr", "--seed=" + b, "c.caibx", "out.raw"),
+                        List.of(j, "extract", "--store=c.castr", "--seed=" + b, "c.caibx", "out.raw"), "out.raw"));
+        StringBuilder md = new StringBuilder();
+        md.append(String.format(Locale.ROOT, "| case | casync s (median of %d) | jcasync s | jcasync/casync | target |%n",
+                runs));
+        md.append("|---|---|---|---|---|\n");
+        double[] jc = new double[cases.size()];
+        boolean allMet = true;
+        for (int k = 0; k < cases.size(); k++) {
+            Case cs = cases.get(k);
+            double[] ct = new double[runs];
+            double[] jt = new double[runs];
+            for (int r = 0; r < runs; r++) {
+                delete(w.resolve(cs.setup()));
+                ct[r] = exec(w, cs.casync());
+                check(w, cs, c);
+                if (cs.setup().equals("new.castr")) {
+                    Files.move(w.resolve("a.caibx"), w.resolve("a-casync.caibx"),
+                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+                delete(w.resolve(cs.setup()));
+                jt[r] = exec(w, cs.jcasync());
+                check(w, cs, c);
+                if (cs.setup().equals("new.castr")
+                        && Files.mismatch(w.resolve("a.caibx"), w.resolve("a-casync.caibx")) != -1) {
+                    throw new IllegalStateException("jcasync's index of imgA differs from casync's");
+                }
+            }
+            double cm = median(ct);
+            double jm = median(jt);
+            jc[k] = jm;
+            double ratio = jm / cm;
+            boolean met = ratio <= cs.limit();
+            allMet &= met;
+            md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | **%.3f** | %s %s |%n", cs.name(), cm, jm,
+                    ratio, cs.target(), met ? "met" : "NOT met"));
+            System.err.printf(Locale.ROOT, "bench: %-52s casync %6.2f s  jcasync %6.2f s  ratio %.3f (%s)%n",
+                    cs.name(), cm, jm, ratio, cs.target());
+        }
+        md.append(String.format(Locale.ROOT, "%nSeeded extract vs jcasync's own unseeded extract: %.2f s vs %.2f s (%s).%n",
+                jc[2], jc[1], jc[2] < jc[1] ? "faster" : "NOT faster"));
+        String header = String.format(Locale.ROOT, "Measured %s on %s, %d cores, %s; images from "
+                        + "shared/datasets/make-os-images.%n%n", LocalDate.now(), cpu(),
+                Runtime.getRuntime().availableProcessors(), version());
+        System.out.print(header + md);
+        if (out != null) {
+            Files.writeString(out, header + md);
+        }
+        return allMet ? 0 : 1;
+    }
+
+    /** Every run's result is checked, so a fast wrong answer cannot count. */
+    private static void check(Path w, Case cs, String c) throws IOException {
+        if (cs.setup().equals("out.raw") && Files.mismatch(w.resolve("out.raw"), Paths.get(c)) != -1) {
+            throw new IllegalStateException(cs.name() + ": output differs from imgC.raw");
+        }
+    }
+
+    private static String cpu() {
+        try (Stream<String> l = Files.lines(Paths.get("/proc/cpuinfo"))) {
+            return l.filter(s -> s.startsWith("model name")).findFirst().map(s -> s.replaceAll(".*:\\s*", ""))
+                    .orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static String version() {
+        try {
+            Process p = new ProcessBuilder("casync", "--version").redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes()).trim() + " (Debian), Java " + Runtime.version();
+        } catch (IOException e) {
+            return "casync ?";
+        }
+    }
+
+    /** Runs a command to completion; returns wall seconds. Output goes to the bit bucket. */
+    private static double exec(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("stderr.txt").toFile());
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        if (!p.waitFor(30, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("timed out: " + cmd);
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (p.exitValue() != 0) {
+            throw new IllegalStateException("failed (" + p.exitValue() + "): " + cmd + "\n"
+                    + Files.readString(dir.resolve("stderr.txt")));
+        }
+        return s;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static void delete(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(x);
+            }
+        }
+    }
+
+}

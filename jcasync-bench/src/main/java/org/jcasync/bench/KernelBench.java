@@ -1,0 +1,85 @@
+package org.jcasync.bench;
+
+import org.jcasync.chunk.Chunker;
+import org.jcasync.chunk.ChunkerParams;
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.chunk.Hasher;
+import org.jcasync.store.Compression;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.security.MessageDigest;
+import java.util.Random;
+
+/** Throughput of the kernels on 8 MiB of random data (ops/s x 8 MiB = bytes/s). */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 2)
+public class KernelBench {
+    private final byte[] data = new byte[8 << 20];
+    private Chunker chunker;
+    private Hasher openssl;
+    private MessageDigest jdk;
+
+    /** Fills the buffer with half random, half text-like data. */
+    @Setup
+    public void setup() throws Exception {
+        Random r = new Random(1);
+        r.nextBytes(data);
+        for (int i = data.length / 2; i < data.length; i++) {
+            data[i] = (byte) ('a' + r.nextInt(20));
+        }
+        chunker = new Chunker(ChunkerParams.DEFAULT);
+        openssl = DigestAlgorithm.SHA512_256.newHasher();
+        jdk = MessageDigest.getInstance("SHA-512/256");
+    }
+
+    /** Buzhash chunking. */
+    @Benchmark
+    public int chunker() {
+        int pos = 0;
+        int n = 0;
+        while (pos < data.length) {
+            int k = chunker.next(data, pos, data.length);
+            if (k < 0) {
+                break;
+            }
+            pos = k;
+            n++;
+        }
+        return n;
+    }
+
+    /** SHA-512/256 through libcrypto (FFM). */
+    @Benchmark
+    public byte[] sha512256OpenSsl() {
+        openssl.update(data, 0, data.length);
+        return openssl.digest();
+    }
+
+    /** SHA-512/256 of the JDK. */
+    @Benchmark
+    public byte[] sha512256Jdk() {
+        jdk.update(data, 0, data.length);
+        return jdk.digest();
+    }
+
+    /** zstd level 3 in 64 KiB chunks. */
+    @Benchmark
+    public int zstd3() {
+        int n = 0;
+        for (int p = 0; p < data.length; p += 65536) {
+            n += Compression.ZSTD.compress(data, p, 65536).length;
+        }
+        return n;
+    }
+}
