@@ -205,7 +205,17 @@ public final class BlobMaker {
         byte[] buf = null;
         for (int i = 0; i < pieces.size(); i++) {
             Piece p = pieces.get(i);
-            if (src != null && src.isHole(p.start(), p.start() + p.size())) {
+            boolean hole = src != null && src.isHole(p.start(), p.start() + p.size());
+            byte[] data = p.data();
+            if (!hole && data == null) {
+                if (buf == null || buf.length < p.size()) {
+                    buf = new byte[p.size()];
+                }
+                src.read(p.start(), buf, 0, p.size());
+                data = buf;
+            }
+            // All-zero chunks (holes, or zeros written as data) have an id known per size: no digest needed.
+            if (hole || BlobWriter.isZero(data, 0, p.size())) {
                 ChunkId id = zeroIds.computeIfAbsent(p.size(), s -> digest.digest(new byte[s], 0, s));
                 zero.incrementAndGet();
                 done[i] = new Done(id, p.size());
@@ -216,14 +226,6 @@ public final class BlobMaker {
                     reused.incrementAndGet();
                 }
                 continue;
-            }
-            byte[] data = p.data();
-            if (data == null) {
-                if (buf == null || buf.length < p.size()) {
-                    buf = new byte[p.size()];
-                }
-                src.read(p.start(), buf, 0, p.size());
-                data = buf;
             }
             md.update(data, 0, p.size());
             ChunkId id = ChunkId.of(md.digest());
