@@ -86,6 +86,43 @@ final class CasyncOptions {
             description = "Respect .caexclude files in file tree (default: yes)")
     boolean excludeFile = true;
 
+    @Option(names = "--with", paramLabel = "FEATURE",
+            description = "Store this feature (or preset: best, unix, fat, chattr, fat-attrs, privileged, fuse, all);"
+                    + " --with=help lists them. Blob indexes record the set, as in casync")
+    List<String> with = new ArrayList<>();
+
+    @Option(names = "--without", paramLabel = "FEATURE", description = "Do not store this feature (or preset)")
+    List<String> without = new ArrayList<>();
+
+    @Option(names = "--hardlink", paramLabel = "yes|no", converter = YesNo.class,
+            description = "Create hardlinks from seeds when extracting directory trees (default: no)")
+    boolean hardlink;
+
+    @Option(names = "--delete", paramLabel = "yes|no", converter = YesNo.class,
+            description = "Delete existing files not listed in the archive after extracting a tree (default: yes)")
+    boolean delete = true;
+
+    @Option(names = "--undo-immutable", paramLabel = "yes|no", converter = YesNo.class,
+            description = "When removing existing files of a tree, undo chattr(1)'s +i first (default: no)")
+    boolean undoImmutable;
+
+    @Option(names = "--recursive", paramLabel = "yes|no", converter = YesNo.class,
+            description = "List recursively (default: yes)")
+    boolean recursive = true;
+
+    @Option(names = "--mkdir", paramLabel = "yes|no", converter = YesNo.class,
+            description = "Create a missing mount directory (default: yes)")
+    boolean mkdir = true;
+
+    @Option(names = "--uid-shift", paramLabel = "yes|SHIFT", description = "Shift UIDs/GIDs of trees")
+    String uidShift;
+
+    @Option(names = "--uid-range", paramLabel = "RANGE", description = "Restrict UIDs/GIDs of trees to range")
+    String uidRange;
+
+    @Option(names = {"-c", "--cache-auto"}, description = "Pick encoder cache directory automatically (trees)")
+    boolean cacheAuto;
+
     @Option(names = "--what", paramLabel = "WHAT",
             description = "Operate on: archive, archive-index, blob, blob-index, directory")
     String what;
@@ -113,8 +150,65 @@ final class CasyncOptions {
         return compression == null ? Compression.ZSTD : Compression.parse(compression);
     }
 
+    /** The OR of the named --with features (0 when none). */
+    long withFlags() {
+        long f = 0;
+        for (String w : with) {
+            f |= org.jcasync.format.FeatureFlags.parseWith(w);
+        }
+        return f;
+    }
+
+    /** The OR of the named --without features. */
+    long withoutFlags() {
+        long f = 0;
+        for (String w : without) {
+            f |= org.jcasync.format.FeatureFlags.parseWith(w);
+        }
+        return f;
+    }
+
+    /** Prints casync's list of features when --with=help or --without=help was given; true if it did. */
+    boolean printedFeatureHelp() {
+        if (!with.contains("help") && !without.contains("help")) {
+            return false;
+        }
+        for (String n : org.jcasync.format.FeatureFlags.singleNames()) {
+            System.out.println(n);
+        }
+        return true;
+    }
+
     /** Validates options that only need to parse. */
     void validate() {
+        for (List<String> l : List.of(with, without)) {
+            for (String w : l) {
+                if (!w.equals("help")) {
+                    try {
+                        org.jcasync.format.FeatureFlags.parseWith(w);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("Failed to parse --" + (l == with ? "with" : "without")
+                                + "= feature flag: " + w);
+                    }
+                }
+            }
+        }
+        if (uidShift != null && !uidShift.equals("yes") && !uidShift.equals("no")) {
+            try {
+                Long.parseUnsignedLong(uidShift);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Failed to parse --uid-shift= parameter: " + uidShift);
+            }
+        }
+        if (uidRange != null) {
+            try {
+                if (Long.parseUnsignedLong(uidRange) == 0) {
+                    throw new NumberFormatException();
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("Failed to parse --uid-range= parameter: " + uidRange);
+            }
+        }
         if (rateLimit != null) {
             long v = SizeParser.parse(rateLimit);
             if (v == 0) {

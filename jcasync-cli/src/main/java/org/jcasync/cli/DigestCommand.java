@@ -34,6 +34,9 @@ final class DigestCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (o.printedFeatureHelp()) {
+            return 0;
+        }
         o.validate();
         if (input == null || input.equals("-")) {
             if (!"blob".equals(o.what)) {

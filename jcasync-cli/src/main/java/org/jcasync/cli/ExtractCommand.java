@@ -41,6 +41,9 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (o.printedFeatureHelp()) {
+            return 0;
+        }
         o.validate();
         if (o.what != null && !o.what.equals("blob-index")) {
             throw new UserException("only blob indexes (--what=blob-index) can be extracted so far");

@@ -28,6 +28,9 @@ final class GcCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (o.printedFeatureHelp()) {
+            return 0;
+        }
         o.validate();
         String storeLoc = Locations.defaultStore(o.store, indexes.get(0));
         Set<ChunkId> used = new HashSet<>();

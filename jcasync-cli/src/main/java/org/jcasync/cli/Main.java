@@ -43,8 +43,7 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.getCommandSpec().version("jcasync 0.1.0 (casync 2 compatible)");
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("jcasync: " + ex.getMessage());
-            err.println("Try 'jcasync --help'.");
+            err.println("jcasync: " + ex.getMessage() + " (see 'jcasync --help')");
             return FAILURE;
         });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
@@ -59,7 +58,7 @@ public final class Main implements Runnable {
 
     /** Options that take no value (everything else takes one, as {@code --opt=V} or {@code --opt V}). */
     private static final java.util.Set<String> FLAGS = java.util.Set.of("-v", "--verbose", "-n", "--dry-run",
-            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress");
+            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto");
 
     /**
      * casync takes its options before or after the verb; picocli wants a subcommand's options after it. Moves the

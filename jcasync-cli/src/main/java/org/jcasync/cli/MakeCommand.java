@@ -37,6 +37,9 @@ final class MakeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (o.printedFeatureHelp()) {
+            return 0;
+        }
         o.validate();
         if (o.what != null && !o.what.equals("blob-index")) {
             if (o.what.equals("archive") || o.what.equals("archive-index")) {
@@ -66,20 +69,8 @@ final class MakeCommand implements Callable<Integer> {
         }
         ChunkerParams params = o.chunkerParams();
         DigestAlgorithm digest = o.digestAlgorithm();
-        long flags = 0;
-        if (o.excludeNodump) {
-            flags |= FeatureFlags.EXCLUDE_NODUMP;
-        }
-        if (o.excludeSubmounts) {
-            flags |= FeatureFlags.EXCLUDE_SUBMOUNTS;
-        }
-        if (o.excludeFile) {
-            flags |= FeatureFlags.EXCLUDE_FILE;
-        }
-        if (digest == DigestAlgorithm.SHA512_256) {
-            flags |= FeatureFlags.SHA512_256;
-        }
-        flags = FeatureFlags.normalize(flags);
+        long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), 0, o.excludeNodump, o.excludeSubmounts,
+                o.excludeFile, digest == DigestAlgorithm.SHA512_256);
         String storeLoc = Locations.defaultStore(o.store, output);
         LocalStore store = new LocalStore(Locations.local(storeLoc),
                 new StoreOptions(digest, params.max(), o.compressionAlgorithm()));

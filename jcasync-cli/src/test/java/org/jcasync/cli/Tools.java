@@ -30,11 +30,15 @@ public final class Tools {
 
     /** Runs {@code jcasync ARGS} in {@code dir}. */
     public static Result jcasync(Path dir, String... args) throws IOException, InterruptedException {
+        return run(dir, jcasyncCommand(args));
+    }
+
+    private static List<String> jcasyncCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("jcasync.java", "java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
                 System.getProperty("jcasync.jar", "target/jcasync.jar")));
         cmd.addAll(List.of(args));
-        return run(dir, cmd);
+        return cmd;
     }
 
     /** Runs {@code casync ARGS} in {@code dir}; skips the test when casync is missing (fails on CI). */
@@ -55,10 +59,24 @@ public final class Tools {
         Assumptions.assumeTrue(present, "casync not installed (apt-get install casync)");
     }
 
+    /**
+     * Runs {@code jcasync ARGS} in {@code dir} with its standard output going to the file {@code stdout} (for binary
+     * output such as {@code extract X.caibx -}); the result's {@code out} is then empty.
+     */
+    public static Result jcasyncStdoutTo(Path dir, Path stdout, String... args)
+            throws IOException, InterruptedException {
+        return run(dir, jcasyncCommand(args), stdout);
+    }
+
     /** Runs any command with a 5-minute limit. */
     public static Result run(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        return run(dir, cmd, null);
+    }
+
+    /** Runs any command with a 5-minute limit; stdout goes to {@code stdout} when that is not null. */
+    public static Result run(Path dir, List<String> cmd, Path stdout) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
-        Path out = Files.createTempFile("out", ".txt");
+        Path out = stdout != null ? stdout : Files.createTempFile("out", ".txt");
         Path err = Files.createTempFile("err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
@@ -67,9 +85,11 @@ public final class Tools {
             p.destroyForcibly();
             fail("timed out: " + cmd);
         }
-        Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Result r = new Result(p.exitValue(), stdout != null ? "" : Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
-        Files.deleteIfExists(out);
+        if (stdout == null) {
+            Files.deleteIfExists(out);
+        }
         Files.deleteIfExists(err);
         return r;
     }

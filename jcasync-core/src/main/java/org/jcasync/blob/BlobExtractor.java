@@ -157,7 +157,7 @@ public final class BlobExtractor {
                 try {
                     seed = SeedSource.open(s, index);
                 } catch (IOException e) {
-                    warnings.println("jcasync: cannot use seed " + s + ", ignoring: " + e.getMessage());
+                    warnings.println("jcasync: cannot use seed " + s + ", ignoring it: " + reason(e));
                     continue;
                 }
                 try (seed) {
@@ -184,6 +184,20 @@ public final class BlobExtractor {
         stats.storeBytesRead.set(store.bytesRead());
         stats.finish(index.size(), len, (System.nanoTime() - t0) / 1e9);
         return stats;
+    }
+
+    /** The cause of an I/O failure without repeating the file name. */
+    static String reason(IOException e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file or directory";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return String.valueOf(e.getMessage());
     }
 
     private static LinuxFile openNative(Path p) {

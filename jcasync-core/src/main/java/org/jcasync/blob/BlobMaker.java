@@ -74,6 +74,14 @@ public final class BlobMaker {
 
     /** Makes the index of a seekable blob. */
     public MakeStats make(BlobSource src, IndexWriter out) throws IOException {
+        try {
+            return makeSeekable(src, out);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private MakeStats makeSeekable(BlobSource src, IndexWriter out) throws IOException {
         long t0 = System.nanoTime();
         FutureTask<ChunkId> whole = new FutureTask<>(() -> wholeDigest(src));
         Thread.ofPlatform().name("jcasync-blob-digest").daemon().start(whole);
@@ -83,6 +91,7 @@ public final class BlobMaker {
         long[] batchBytes = {0};
         new ParallelCutter(src, params, pool, threads).run(end -> {
             long start = prev[0];
+            tooLarge(end - start);
             batch.add(new Piece(start, (int) (end - start), null));
             batchBytes[0] += end - start;
             prev[0] = end;
@@ -103,6 +112,14 @@ public final class BlobMaker {
 
     /** Makes the index of a stream read to its end. */
     public MakeStats make(InputStream in, IndexWriter out) throws IOException {
+        try {
+            return makeStream(in, out);
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private MakeStats makeStream(InputStream in, IndexWriter out) throws IOException {
         long t0 = System.nanoTime();
         Hasher whole = digest.newHasher();
         Batches batches = new Batches(out);
@@ -127,6 +144,7 @@ public final class BlobMaker {
                 chunkLen += end - pos;
                 pos = end;
                 if (cut >= 0) {
+                    tooLarge(chunkLen);
                     batch.add(new Piece(offset, chunkLen, java.util.Arrays.copyOf(chunk, chunkLen)));
                     offset += chunkLen;
                     batchBytes += chunkLen;
@@ -148,6 +166,15 @@ public final class BlobMaker {
         batches.drainAll();
         out.finish();
         return stats(ChunkId.of(whole.digest()), out.length(), batches.count, t0);
+    }
+
+    /** casync refuses a chunk above max (only possible when max < 48 without fixed-size chunking): fail at once. */
+    private void tooLarge(long size) {
+        if (size > params.max()) {
+            throw new java.io.UncheckedIOException(new IOException("chunk of " + size
+                    + " bytes does not fit the chunk sizes " + params
+                    + " (without fixed-size chunking the maximum must be at least 48 bytes)"));
+        }
     }
 
     private MakeStats stats(ChunkId d, long size, long chunks, long t0) {

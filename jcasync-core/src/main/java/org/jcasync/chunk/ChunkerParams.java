@@ -83,7 +83,7 @@ public record ChunkerParams(int min, int avg, int max, int discriminator) {
         }
         int k = v.indexOf(':');
         if (k < 0) {
-            long b = parseSize(v, "average");
+            long b = parseSize(v, "average", v);
             if (b < LIMIT_MIN) {
                 throw new IllegalArgumentException("Average chunk size must be >= 1.");
             }
@@ -97,15 +97,15 @@ public record ChunkerParams(int min, int avg, int max, int discriminator) {
             throw new IllegalArgumentException("--chunk-size= requires either a single average chunk size or a "
                     + "triplet of minimum, average and maximum chunk size.");
         }
-        long a = parseSize(v.substring(0, k), "minimum");
+        long a = parseSize(v.substring(0, k), "minimum", v);
         if (a < LIMIT_MIN) {
             throw new IllegalArgumentException("Minimum chunk size must be >= 1.");
         }
-        long b = parseSize(v.substring(k + 1, j), "average");
+        long b = parseSize(v.substring(k + 1, j), "average", v);
         if (b < a) {
             throw new IllegalArgumentException("Average chunk size must be larger than minimum chunk size.");
         }
-        long c = parseSize(v.substring(j + 1), "maximum");
+        long c = parseSize(v.substring(j + 1), "maximum", v);
         if (c < b) {
             throw new IllegalArgumentException("Average chunk size must be smaller than maximum chunk size.");
         }
@@ -115,11 +115,12 @@ public record ChunkerParams(int min, int avg, int max, int discriminator) {
         return of(a, b, c);
     }
 
-    private static long parseSize(String s, String which) {
+    /** casync names the whole option value in the message, not just the field that failed. */
+    private static long parseSize(String s, String which, String whole) {
         try {
             return SizeParser.parse(s);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("Can't parse " + which + " chunk size: " + s, e);
+            throw new IllegalArgumentException("Can't parse " + which + " chunk size: " + whole, e);
         }
     }
 

@@ -46,7 +46,65 @@ public final class FeatureFlags {
     /** What {@code casync make x.caibx} writes by default. */
     public static final long DEFAULT_BLOB = EXCLUDE_NODUMP | EXCLUDE_FILE | SHA512_256;
 
+    /** The {@code --with=}/{@code --without=} names in casync's order: 33 single features, then the presets. */
+    private static final java.util.LinkedHashMap<String, Long> NAMES = new java.util.LinkedHashMap<>();
+
+    static {
+        String[] single = {"16bit-uids", "32bit-uids", "user-names", "sec-time", "usec-time", "nsec-time",
+            "2sec-time", "read-only", "permissions", "symlinks", "device-nodes", "fifos", "sockets", "flag-hidden",
+            "flag-system", "flag-archive", "flag-append", "flag-noatime", "flag-compr", "flag-nocow", "flag-nodump",
+            "flag-dirsync", "flag-immutable", "flag-sync", "flag-nocomp", "flag-projinherit", "subvolume",
+            "subvolume-ro", "xattrs", "acl", "selinux", "fcaps", "quota-projid"};
+        for (int i = 0; i < single.length; i++) {
+            NAMES.put(single[i], 1L << i);
+        }
+        NAMES.put("best", 0x1fffffe26L);
+        NAMES.put("unix", 0x1f09L);
+        NAMES.put("fat", 0xe0c0L);
+        NAMES.put("chattr", 0x3ff0000L);
+        NAMES.put("fat-attrs", 0xe000L);
+        NAMES.put("privileged", 0x1ec414407L);
+        NAMES.put("fuse", 0x13fffffbL);
+        NAMES.put("all", WITH_MASK);
+    }
+
     private FeatureFlags() {
+    }
+
+    /** The bits of one {@code --with=} name (a feature or a preset). */
+    public static long parseWith(String name) {
+        Long v = NAMES.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("unknown feature '" + name + "' (see --with=help)");
+        }
+        return v;
+    }
+
+    /** The single feature names, as {@code casync --with=help} lists them. */
+    public static java.util.List<String> singleNames() {
+        return NAMES.keySet().stream().limit(33).toList();
+    }
+
+    /**
+     * The flag word {@code casync make} writes: the {@code --with} bits (or {@code defaultWith} when none were
+     * given) minus the {@code --without} bits, plus the EXCLUDE_* and digest bits, normalized.
+     */
+    public static long forMake(long with, long without, long defaultWith, boolean excludeNodump,
+            boolean excludeSubmounts, boolean excludeFile, boolean sha512256) {
+        long f = (with == 0 ? defaultWith : with) & ~without;
+        if (excludeNodump) {
+            f |= EXCLUDE_NODUMP;
+        }
+        if (excludeSubmounts) {
+            f |= EXCLUDE_SUBMOUNTS;
+        }
+        if (excludeFile) {
+            f |= EXCLUDE_FILE;
+        }
+        if (sha512256) {
+            f |= SHA512_256;
+        }
+        return normalize(f);
     }
 
     /** True when {@code flags} only uses known bits. */

@@ -34,8 +34,16 @@ public final class AtomicFile implements AutoCloseable {
         Path dir = abs.getParent();
         String name = ".#" + abs.getFileName() + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
         Path temp = dir.resolve(name);
-        FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel ch;
+        try {
+            ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                    StandardOpenOption.WRITE);
+        } catch (java.nio.file.FileSystemException e) {
+            String why = e.getReason() != null ? e.getReason()
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
+            throw new java.nio.file.FileSystemException(target.toString(), null,
+                    "cannot create a temporary file beside it: " + why);
+        }
         return new AtomicFile(target, temp, ch);
     }
 

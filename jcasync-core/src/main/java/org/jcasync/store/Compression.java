@@ -129,14 +129,21 @@ public enum Compression {
     }
 
     private static byte[] unzstd(byte[] src, int len, int max) throws IOException {
-        long frame = Zstd.findFrameCompressedSize(src, 0, len);
-        if (Zstd.isError(frame)) {
-            throw new IOException("corrupt zstd frame (" + Zstd.getErrorName(frame) + ")");
+        long frame;
+        long declared;
+        try {
+            // zstd-jni throws ZstdException (unchecked) for a bad or truncated frame header.
+            frame = Zstd.findFrameCompressedSize(src, 0, len);
+            if (Zstd.isError(frame)) {
+                throw new IOException("corrupt zstd frame (" + Zstd.getErrorName(frame) + ")");
+            }
+            if (frame != len) {
+                throw new IOException("trailing bytes after the zstd frame");
+            }
+            declared = Zstd.getFrameContentSize(src, 0, len);
+        } catch (RuntimeException e) {
+            throw new IOException("corrupt zstd frame (" + e.getMessage() + ")", e);
         }
-        if (frame != len) {
-            throw new IOException("trailing bytes after the zstd frame");
-        }
-        long declared = Zstd.getFrameContentSize(src, 0, len);
         if (declared >= 0 && declared > max) {
             throw new IOException("decompresses to " + declared + " bytes, more than the maximum chunk size " + max);
         }
@@ -253,6 +260,11 @@ public enum Compression {
             int want = (src[t] & 0xff) | (src[t + 1] & 0xff) << 8 | (src[t + 2] & 0xff) << 16 | (src[t + 3] & 0xff) << 24;
             if ((int) crc.getValue() != want) {
                 throw new IOException("corrupt gzip member (CRC mismatch)");
+            }
+            int isize = (src[t + 4] & 0xff) | (src[t + 5] & 0xff) << 8 | (src[t + 6] & 0xff) << 16
+                    | (src[t + 7] & 0xff) << 24;
+            if (isize != n) {
+                throw new IOException("corrupt gzip member (length mismatch)");
             }
             return n == out.length ? out : Arrays.copyOf(out, n);
         } catch (DataFormatException e) {

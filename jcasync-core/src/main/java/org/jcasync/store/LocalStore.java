@@ -151,8 +151,17 @@ public final class LocalStore implements PrunableChunkStore {
         }
         Path tmp = dir.resolve(id.toHex() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         try {
-            try (FileChannel ch = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE), READ_ONLY)) {
+            FileChannel opened;
+            try {
+                opened = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE), READ_ONLY);
+            } catch (NoSuchFileException e) {
+                // The sub-directory was removed since we created it (a prune): create it again.
+                Files.createDirectories(dir);
+                opened = FileChannel.open(tmp, java.util.Set.of(StandardOpenOption.CREATE_NEW,
+                        StandardOpenOption.WRITE), READ_ONLY);
+            }
+            try (FileChannel ch = opened) {
                 ByteBuffer bb = ByteBuffer.wrap(compressed);
                 while (bb.hasRemaining()) {
                     ch.write(bb);
