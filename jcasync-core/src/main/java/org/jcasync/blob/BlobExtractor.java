@@ -58,6 +58,8 @@ public final class BlobExtractor {
     private long phaseStart = System.nanoTime();
     private LongConsumer progress = n -> { };
     private BlobWriter writer;
+    /** The size every chunk inside a long zero run has. */
+    private final int zeroChunkSize;
 
     /** Extracts {@code index} reading missing chunks from {@code store}. */
     public BlobExtractor(Index index, ChunkStore store, ExecutorService pool, ExtractOptions opt) {
@@ -67,6 +69,7 @@ public final class BlobExtractor {
         this.opt = opt;
         this.table = new ChunkTable(index);
         this.digest = index.digest();
+        this.zeroChunkSize = new org.jcasync.chunk.Chunker(index.params()).zeroChunkSize();
     }
 
     /** Where seed warnings go. */
@@ -225,7 +228,7 @@ public final class BlobExtractor {
             return;
         }
         java.util.Set<Integer> sizes = new java.util.HashSet<>();
-        sizes.add(new org.jcasync.chunk.Chunker(index.params()).zeroChunkSize());
+        sizes.add(zeroChunkSize);
         sizes.add(index.chunkSize(n - 1));
         for (int size : sizes) {
             int first = table.firstPosition(zeroId(size));
@@ -697,7 +700,7 @@ public final class BlobExtractor {
     private byte[] chunkForStream(int p) throws IOException {
         int size = index.chunkSize(p);
         ChunkId id = index.id(p);
-        if (id.equals(zeroId(size))) {
+        if ((size == zeroChunkSize || p == index.size() - 1) && id.equals(zeroId(size))) {
             stats.zero.add(size);
             return new byte[size];
         }

@@ -147,18 +147,24 @@ public enum Compression {
         if (declared >= 0 && declared > max) {
             throw new IOException("decompresses to " + declared + " bytes, more than the maximum chunk size " + max);
         }
-        byte[] out = new byte[declared >= 0 ? (int) declared : max];
-        int n;
-        try {
-            n = ZSTD_D.get().decompressByteArray(out, 0, out.length, src, 0, len);
-        } catch (RuntimeException e) {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("Destination buffer is too small")) {
-                throw new IOException("decompresses to more than the maximum chunk size " + max, e);
+        // Frames without a content size (casync's) get a guess first, then the maximum: no max-sized buffer for
+        // every chunk when max is large.
+        int first = declared >= 0 ? (int) declared : (int) Math.min(max, Math.max(1 << 18, 8L * len));
+        for (int size = first; ; size = max) {
+            byte[] out = new byte[size];
+            try {
+                int n = ZSTD_D.get().decompressByteArray(out, 0, out.length, src, 0, len);
+                return n == out.length ? out : Arrays.copyOf(out, n);
+            } catch (RuntimeException e) {
+                String m = String.valueOf(e.getMessage());
+                if (!m.contains("Destination buffer is too small")) {
+                    throw new IOException("corrupt zstd frame (" + m + ")", e);
+                }
+                if (size >= max || declared >= 0) {
+                    throw new IOException("decompresses to more than the maximum chunk size " + max, e);
+                }
             }
-            throw new IOException("corrupt zstd frame (" + m + ")", e);
         }
-        return n == out.length ? out : Arrays.copyOf(out, n);
     }
 
     private static byte[] unxz(byte[] src, int len, int max) throws IOException {

@@ -167,13 +167,16 @@ public final class LocalStore implements PrunableChunkStore {
                     ch.write(bb);
                 }
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            if (e instanceof FileAlreadyExistsException) {
-                return false;
+            // link(2) publishes atomically and never replaces: a concurrent writer of the same chunk wins once.
+            try {
+                Files.createLink(target, tmp);
+            } catch (UnsupportedOperationException e) {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             }
-            throw e;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        } finally {
+            Files.deleteIfExists(tmp);
         }
         return true;
     }

@@ -43,7 +43,7 @@ public final class TestData {
      * states to be equal), no skipping, plain unsigned modulo.
      */
     public static long[] referenceCuts(byte[] data, ChunkerParams p) {
-        long[] cuts = new long[data.length + 1];
+        long[] cuts = new long[Math.min(data.length + 1, 1 << 16)];
         int n = 0;
         int s = 0;
         int h = 0;
@@ -70,11 +70,17 @@ public final class TestData {
                 }
             }
             if (cut) {
+                if (n == cuts.length) {
+                    cuts = java.util.Arrays.copyOf(cuts, Math.min(data.length + 1, 2 * n));
+                }
                 cuts[n++] = i + 1;
                 s = 0;
             }
         }
         if (s > 0) {
+            if (n == cuts.length) {
+                cuts = java.util.Arrays.copyOf(cuts, n + 1);
+            }
             cuts[n++] = data.length;
         }
         return java.util.Arrays.copyOf(cuts, n);
