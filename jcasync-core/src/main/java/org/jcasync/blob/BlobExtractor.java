@@ -143,7 +143,10 @@ public final class BlobExtractor {
             target = af.temp();
             setLength(target, len);
         }
-        try (LinuxFile nf = openNative(target); AtomicFile ignored = af) {
+        // The native handle serves hole punching (existing output) and reflinks (seeds); FFM linking costs start-up
+        // time, so a plain extract into a new file does without it.
+        boolean needNative = inPlace || opt.reflink() && !seedPaths.isEmpty();
+        try (LinuxFile nf = needNative ? openNative(target) : null; AtomicFile ignored = af) {
             writer = new BlobWriter(ch, nf, !inPlace, opt.punchHoles());
             phase("opened output");
             markZeros();
@@ -474,24 +477,26 @@ public final class BlobExtractor {
             }
         }
         runAll(pieces, piece -> {
-            long[] cuts = new SectionCutter(s, index.params()).cut(piece[0], piece[1], 1, c -> false);
             Hasher md = digest.newHasher();
-            byte[] buf = new byte[index.params().max()];
-            long prev = piece[0];
-            for (long c : cuts) {
-                long a = prev;
-                prev = c;
+            byte[] own = new byte[index.params().max()];
+            new SectionCutter(s, index.params()).scan(piece[0], piece[1], 1, (a, c, buf, off) -> {
                 int size = (int) (c - a);
                 if (!pendingSizes.get(size) || s.isHole(a, c)) {
-                    continue; // no missing chunk has this size: it cannot match, skip the digest
+                    return; // no missing chunk has this size: it cannot match, skip the digest
                 }
-                s.read(a, buf, 0, size);
-                md.update(buf, 0, size);
+                byte[] data = buf;
+                int from = off;
+                if (data == null) {
+                    s.read(a, own, 0, size);
+                    data = own;
+                    from = 0;
+                }
+                md.update(data, from, size);
                 int first = table.firstPosition(ChunkId.of(md.digest()));
                 if (first >= 0 && index.chunkSize(first) == size && table.anyPending(first)) {
-                    writeAll(first, buf, size, stats.seeds);
+                    writeAll(first, data, from, size, stats.seeds);
                 }
-            }
+            });
             return null;
         });
     }
@@ -563,13 +568,19 @@ public final class BlobExtractor {
 
     /** Writes {@code data} to every still-missing position of the id whose first position is {@code first}. */
     private void writeAll(int first, byte[] data, int size, ExtractStats.Counter counter) throws IOException {
+        writeAll(first, data, 0, size, counter);
+    }
+
+    /** Writes {@code data[off, off+size)} to every still-missing position of the id starting at {@code first}. */
+    private void writeAll(int first, byte[] data, int off, int size, ExtractStats.Counter counter)
+            throws IOException {
         IOException[] err = new IOException[1];
         table.claimAll(first, p -> {
             if (err[0] != null) {
                 return;
             }
             try {
-                writer.write(index.start(p), data, 0, size);
+                writer.write(index.start(p), data, off, size);
                 counter.add(size);
                 progress.accept(written.addAndGet(size));
             } catch (IOException e) {

@@ -23,6 +23,21 @@ final class SectionCutter {
         this.params = params;
     }
 
+    /** Sees each chunk as it is cut. */
+    @FunctionalInterface
+    interface ChunkVisitor {
+        /**
+         * The chunk {@code [start, end)}; when its bytes are all in the cutter's read buffer, {@code buf} holds
+         * them from {@code off}, else {@code buf} is null and the visitor reads them itself if it needs them.
+         */
+        void chunk(long start, long end, byte[] buf, int off) throws IOException;
+    }
+
+    /** Like {@link #cut} with no early stop, handing every chunk to {@code visitor} as it is found. */
+    void scan(long start, long end, int overrun, ChunkVisitor visitor) throws IOException {
+        cut(start, end, overrun, c -> false, visitor);
+    }
+
     /**
      * Cuts from {@code start}; stops at the end of the blob, at the first cut accepted by {@code stopAt}, or once
      * {@code overrun} cuts beyond {@code end} were found.
@@ -30,6 +45,11 @@ final class SectionCutter {
      * @return the cut offsets (chunk ends), ascending; the last one is the blob size when the blob's end was reached
      */
     long[] cut(long start, long end, int overrun, LongPredicate stopAt) throws IOException {
+        return cut(start, end, overrun, stopAt, null);
+    }
+
+    private long[] cut(long start, long end, int overrun, LongPredicate stopAt, ChunkVisitor visitor)
+            throws IOException {
         long eof = src.size();
         Chunker c = new Chunker(params);
         long[] out = new long[64];
@@ -65,8 +85,13 @@ final class SectionCutter {
             if (n == out.length) {
                 out = Arrays.copyOf(out, n * 2);
             }
+            long chunkStart = n == 0 ? start : out[n - 1];
             out[n++] = cutAt;
             pos = cutAt;
+            if (visitor != null) {
+                boolean inBuf = r >= 0 && chunkStart >= bufPos && cutAt <= bufPos + bufLen;
+                visitor.chunk(chunkStart, cutAt, inBuf ? buf : null, inBuf ? (int) (chunkStart - bufPos) : 0);
+            }
             if (cutAt > end && ++beyond >= overrun || stopAt.test(cutAt)) {
                 return Arrays.copyOf(out, n);
             }
@@ -75,7 +100,11 @@ final class SectionCutter {
             if (n == out.length) {
                 out = Arrays.copyOf(out, n + 1);
             }
+            long chunkStart = n == 0 ? start : out[n - 1];
             out[n++] = eof;
+            if (visitor != null) {
+                visitor.chunk(chunkStart, eof, null, 0);
+            }
         }
         return Arrays.copyOf(out, n);
     }

@@ -41,9 +41,23 @@ public enum DigestAlgorithm {
         return OpenSslHasher.available() ? new OpenSslHasher(this) : new JdkHasher(newDigest());
     }
 
+    /** One reusable hasher per thread and algorithm, for one-shot digests. */
+    private static final ThreadLocal<Hasher[]> PER_THREAD = ThreadLocal.withInitial(() -> new Hasher[2]);
+
+    /** The digest of {@code data[off, off+len)} as bytes, with this thread's reusable hasher. */
+    public byte[] digestBytes(byte[] data, int off, int len) {
+        Hasher[] hs = PER_THREAD.get();
+        Hasher h = hs[ordinal()];
+        if (h == null) {
+            h = newHasher();
+            hs[ordinal()] = h;
+        }
+        return h.digest(data, off, len);
+    }
+
     /** The digest of {@code data[off, off+len)} as a chunk id. */
     public ChunkId digest(byte[] data, int off, int len) {
-        return ChunkId.of(newHasher().digest(data, off, len));
+        return ChunkId.of(digestBytes(data, off, len));
     }
 
     /** Parses casync's names: {@code sha512-256}, {@code sha256} or {@code default}. */

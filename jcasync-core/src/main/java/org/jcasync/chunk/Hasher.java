@@ -16,7 +16,7 @@ public interface Hasher {
         return ChunkId.of(digest());
     }
 
-    /** The digest of {@code b[off, off+len)} alone (discards any pending input). */
+    /** Adds {@code b[off, off+len)}, then finishes: the digest of a whole message when nothing was pending. */
     default byte[] digest(byte[] b, int off, int len) {
         update(b, off, len);
         return digest();

@@ -118,7 +118,7 @@ public final class LocalStore implements PrunableChunkStore {
         if (data.length == 0) {
             throw new ChunkInvalidException(id, location, "empty chunk", null);
         }
-        byte[] actual = options.digest().newHasher().digest(data, 0, data.length);
+        byte[] actual = options.digest().digestBytes(data, 0, data.length);
         byte[] want = id.toBytes();
         if (!Arrays.equals(actual, want)) {
             throw new ChunkInvalidException(id, location, "its content has digest " + HexFormat.of().formatHex(actual),
