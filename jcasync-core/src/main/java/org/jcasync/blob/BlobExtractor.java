@@ -470,35 +470,24 @@ public final class BlobExtractor {
                 pieces.add(new long[] {a, Math.min(r[1], a + section)});
             }
         }
-        java.util.BitSet pendingSizes = new java.util.BitSet(index.params().max() + 1);
-        for (int first : table.distinct().values()) {
-            if (table.anyPending(first)) {
-                pendingSizes.set(index.chunkSize(first));
-            }
+        java.util.BitSet sizes = new java.util.BitSet(index.params().max() + 1);
+        for (int i = 0; i < index.size(); i++) {
+            sizes.set(index.chunkSize(i));
         }
+        AtomicLong followed = new AtomicLong();
+        AtomicLong chunked = new AtomicLong();
         runAll(pieces, piece -> {
-            Hasher md = digest.newHasher();
-            byte[] own = new byte[index.params().max()];
-            new SectionCutter(s, index.params()).scan(piece[0], piece[1], 1, (a, c, buf, off) -> {
-                int size = (int) (c - a);
-                if (!pendingSizes.get(size) || s.isHole(a, c)) {
-                    return; // no missing chunk has this size: it cannot match, skip the digest
-                }
-                byte[] data = buf;
-                int from = off;
-                if (data == null) {
-                    s.read(a, own, 0, size);
-                    data = own;
-                    from = 0;
-                }
-                md.update(data, from, size);
-                int first = table.firstPosition(ChunkId.of(md.digest()));
-                if (first >= 0 && index.chunkSize(first) == size && table.anyPending(first)) {
-                    writeAll(first, data, from, size, stats.seeds);
-                }
-            });
+            SeedScanner sc = new SeedScanner(s, index, table, sizes, (first, data, off, size) ->
+                    writeAll(first, data, off, size, stats.seeds));
+            sc.scan(piece[0], piece[1]);
+            followed.addAndGet(sc.followed);
+            chunked.addAndGet(sc.chunked);
             return null;
         });
+        if (verbose != null) {
+            verbose.printf("jcasync: seed %s: %s followed in order, %s chunked%n", s.path().getFileName(),
+                    ExtractStats.bytes(followed.get()), ExtractStats.bytes(chunked.get()));
+        }
     }
 
     private void useSeedIndex(SeedSource seed) throws IOException {
