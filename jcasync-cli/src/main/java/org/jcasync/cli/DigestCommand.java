@@ -5,9 +5,6 @@ import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
 import org.jcasync.index.IndexReader;
 import org.jcasync.store.ChunkStore;
-import org.jcasync.store.LocalStore;
-import org.jcasync.store.StoreOptions;
-import org.jcasync.store.StoreRouter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -15,8 +12,6 @@ import picocli.CommandLine.Parameters;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -76,15 +71,9 @@ final class DigestCommand implements Callable<Integer> {
     /** casync digests the blob behind any .caibx with SHA-512/256, whatever digest named its chunks. */
     private ChunkId digestIndex(String loc) throws Exception {
         Index index = IndexReader.read(Locations.local(loc));
-        StoreOptions so = new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm());
-        List<ChunkStore> stores = new ArrayList<>();
-        stores.add(new LocalStore(Locations.local(Locations.defaultStore(o.store, loc)), so));
-        for (String s : o.extraStores) {
-            stores.add(new LocalStore(Locations.local(s), so));
-        }
         org.jcasync.chunk.Hasher md = DigestAlgorithm.SHA512_256.newHasher();
         ExecutorService pool = Pools.workers(o.threads);
-        try (ChunkStore store = new StoreRouter(stores)) {
+        try (ChunkStore store = Stores.forReading(o, loc, index)) {
             java.util.ArrayDeque<Future<byte[]>> window = new java.util.ArrayDeque<>();
             int next = 0;
             for (int i = 0; i < index.size(); i++) {

@@ -9,7 +9,6 @@ import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
-import org.jcasync.store.StoreRouter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -58,15 +57,10 @@ final class ExtractCommand implements Callable<Integer> {
             }
         }
         Index index = input.equals("-") ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
-        StoreOptions so = new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm());
-        List<ChunkStore> stores = new ArrayList<>();
-        stores.add(new LocalStore(Locations.local(Locations.defaultStore(o.store, input)), so));
-        for (String s : o.extraStores) {
-            stores.add(new LocalStore(Locations.local(s), so));
-        }
-        ChunkStore store = new StoreRouter(stores);
+        ChunkStore store = Stores.forReading(o, input, index);
         if (o.cache != null) {
-            store = new CachedStore(new LocalStore(Locations.local(o.cache), so), store);
+            store = new CachedStore(new LocalStore(Locations.local(o.cache),
+                    new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm())), store);
         }
         List<Path> seeds = new ArrayList<>();
         for (String s : o.seeds) {

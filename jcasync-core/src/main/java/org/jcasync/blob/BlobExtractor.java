@@ -10,7 +10,6 @@ import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -24,7 +23,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -619,39 +617,18 @@ public final class BlobExtractor {
         try {
             for (T item : items) {
                 while (inFlight.size() >= limit) {
-                    await(inFlight.poll());
+                    Futures.await(inFlight.poll());
                 }
                 Callable<Void> c = () -> work.run(item);
                 inFlight.add(pool.submit(c));
             }
             while (!inFlight.isEmpty()) {
-                await(inFlight.poll());
+                Futures.await(inFlight.poll());
             }
         } finally {
             for (Future<Void> f : inFlight) {
                 f.cancel(true);
             }
-        }
-    }
-
-    private static void await(Future<?> f) throws IOException {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
         }
     }
 
@@ -671,18 +648,7 @@ public final class BlobExtractor {
                     final int p = next++;
                     window.add(pool.submit(() -> chunkForStream(p)));
                 }
-                byte[] data;
-                try {
-                    data = window.poll().get();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted");
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof IOException io) {
-                        throw io;
-                    }
-                    throw new IOException(e.getCause());
-                }
+                byte[] data = Futures.await(window.poll());
                 out.write(data, 0, index.chunkSize(i));
                 progress.accept(written.addAndGet(index.chunkSize(i)));
             }

@@ -9,7 +9,6 @@ import org.jcasync.store.WritableChunkStore;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import org.jcasync.chunk.Hasher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
@@ -105,7 +103,7 @@ public final class BlobMaker {
             batches.submit(List.copyOf(batch), src);
         }
         batches.drainAll();
-        ChunkId d = await(whole);
+        ChunkId d = Futures.await(whole);
         out.finish();
         return stats(d, out.length(), batches.count, t0);
     }
@@ -205,7 +203,7 @@ public final class BlobMaker {
         }
 
         void drainOne() throws IOException {
-            for (Done d : await(inFlight.poll())) {
+            for (Done d : Futures.await(inFlight.poll())) {
                 out.add(d.id(), d.size());
                 count++;
                 indexed += d.size();
@@ -282,26 +280,5 @@ public final class BlobMaker {
             pos += n;
         }
         return ChunkId.of(md.digest());
-    }
-
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof java.io.UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        }
     }
 }

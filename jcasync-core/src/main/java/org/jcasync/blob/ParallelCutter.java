@@ -3,10 +3,8 @@ package org.jcasync.blob;
 import org.jcasync.chunk.ChunkerParams;
 
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.function.LongConsumer;
@@ -68,7 +66,7 @@ public final class ParallelCutter {
                     pending.add(pool.submit(() -> new SectionCutter(src, params).cut(s, e, OVERRUN, c -> false)));
                     submitted++;
                 }
-                long[] r = get(pending.poll());
+                long[] r = Futures.await(pending.poll());
                 long end = Math.min((k + 1) * sectionSize, eof);
                 if (k == 0) {
                     tail = emitUpTo(r, 0, end);
@@ -121,23 +119,5 @@ public final class ParallelCutter {
             }
         }
         return Arrays.copyOfRange(cuts, i, cuts.length);
-    }
-
-    private static long[] get(Future<long[]> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof IOException io) {
-                throw io;
-            }
-            if (c instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IOException(c);
-        }
     }
 }
