@@ -33,6 +33,14 @@ public final class Tools {
         return run(dir, jcasyncCommand(args));
     }
 
+    /** Runs {@code jcasync ARGS} with a maximum heap of {@code heap} (e.g. "64m"). */
+    public static Result jcasyncWithHeap(Path dir, String heap, String... args)
+            throws IOException, InterruptedException {
+        List<String> cmd = jcasyncCommand(args);
+        cmd.set(cmd.indexOf("-Xmx1g"), "-Xmx" + heap);
+        return run(dir, cmd);
+    }
+
     private static List<String> jcasyncCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("jcasync.java", "java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
