@@ -17,6 +17,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * leaves half-written output under the real name.
  */
 public final class AtomicFile implements AutoCloseable {
+    /** Temp files not yet committed or closed: removed if the JVM is stopped (Ctrl-C, SIGTERM) meanwhile. */
+    private static final java.util.Set<Path> PENDING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            for (Path p : PENDING) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // nothing more can be done while the JVM stops
+                }
+            }
+        }, "jcasync-temp-cleanup"));
+    }
+
     private final Path target;
     private final Path temp;
     private final FileChannel channel;
@@ -44,6 +59,7 @@ public final class AtomicFile implements AutoCloseable {
             throw new java.nio.file.FileSystemException(target.toString(), null,
                     "cannot create a temporary file beside it: " + why);
         }
+        PENDING.add(temp);
         return new AtomicFile(target, temp, ch);
     }
 
@@ -82,6 +98,7 @@ public final class AtomicFile implements AutoCloseable {
         channel.close();
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
+        PENDING.remove(temp);
     }
 
     /** Removes the temporary file unless committed. */
@@ -90,6 +107,7 @@ public final class AtomicFile implements AutoCloseable {
         if (!committed) {
             channel.close();
             Files.deleteIfExists(temp);
+            PENDING.remove(temp);
         }
     }
 }
