@@ -638,44 +638,10 @@ public final class BlobExtractor {
      */
     public ExtractStats extract(OutputStream out) throws IOException {
         long t0 = System.nanoTime();
-        int n = index.size();
-        ArrayDeque<Future<byte[]>> window = new ArrayDeque<>();
-        int ahead = 8 * Math.max(1, opt.threads());
-        int next = 0;
-        try {
-            for (int i = 0; i < n; i++) {
-                while (next < n && next - i < ahead) {
-                    final int p = next++;
-                    window.add(pool.submit(() -> chunkForStream(p)));
-                }
-                byte[] data = Futures.await(window.poll());
-                out.write(data, 0, index.chunkSize(i));
-                progress.accept(written.addAndGet(index.chunkSize(i)));
-            }
-            out.flush();
-        } finally {
-            for (Future<byte[]> f : window) {
-                f.cancel(true);
-            }
-        }
+        new StreamExtractor(index, store, pool, opt.threads(), stats, zeroChunkSize)
+                .run(out, n -> progress.accept(n));
         stats.storeBytesRead.set(store.bytesRead());
-        stats.finish(n, index.length(), (System.nanoTime() - t0) / 1e9);
+        stats.finish(index.size(), index.length(), (System.nanoTime() - t0) / 1e9);
         return stats;
-    }
-
-    private byte[] chunkForStream(int p) throws IOException {
-        int size = index.chunkSize(p);
-        ChunkId id = index.id(p);
-        if ((size == zeroChunkSize || p == index.size() - 1) && id.equals(zeroId(size))) {
-            stats.zero.add(size);
-            return new byte[size];
-        }
-        byte[] d = store.get(id);
-        if (d.length != size) {
-            throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + d.length
-                    + " bytes, the index says " + size, null);
-        }
-        (store instanceof CachedStore c && c.lastGetWasHit() ? stats.cache : stats.store).add(size);
-        return d;
     }
 }
