@@ -14,6 +14,9 @@ import java.util.List;
  * {@code jcasync make --store=S ...}).
  */
 final class CasyncOptions {
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help")
+    boolean help;
+
     @Option(names = {"-v", "--verbose"},
             description = "Show terse status information during runtime")
     boolean verbose;
@@ -58,15 +61,15 @@ final class CasyncOptions {
             description = "Maximum bandwidth in bytes/s for remote communication")
     String rateLimit;
 
-    @Option(names = "--reflink", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--reflink", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Create reflinks from seeds when extracting (default: yes)")
     boolean reflink = true;
 
-    @Option(names = "--punch-holes", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--punch-holes", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Create sparse files when extracting (default: yes)")
     boolean punchHoles = true;
 
-    @Option(names = "--seed-output", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--seed-output", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Use pre-existing output as seed when extracting (default: yes)")
     boolean seedOutput = true;
 
@@ -74,15 +77,15 @@ final class CasyncOptions {
             description = "Write into the existing output file, skipping chunks already correct (resumable)")
     boolean inPlace;
 
-    @Option(names = "--exclude-nodump", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--exclude-nodump", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Exclude files with chattr(1)'s +d 'nodump' flag when creating archive (default: yes)")
     boolean excludeNodump = true;
 
-    @Option(names = "--exclude-submounts", paramLabel = "yes|no",
+    @Option(names = "--exclude-submounts", paramLabel = "yes|no", arity = "1",
             converter = YesNo.class, description = "Exclude submounts when creating archive (default: no)")
     boolean excludeSubmounts;
 
-    @Option(names = "--exclude-file", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--exclude-file", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Respect .caexclude files in file tree (default: yes)")
     boolean excludeFile = true;
 
@@ -94,23 +97,23 @@ final class CasyncOptions {
     @Option(names = "--without", paramLabel = "FEATURE", description = "Do not store this feature (or preset)")
     List<String> without = new ArrayList<>();
 
-    @Option(names = "--hardlink", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--hardlink", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Create hardlinks from seeds when extracting directory trees (default: no)")
     boolean hardlink;
 
-    @Option(names = "--delete", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--delete", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Delete existing files not listed in the archive after extracting a tree (default: yes)")
     boolean delete = true;
 
-    @Option(names = "--undo-immutable", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--undo-immutable", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "When removing existing files of a tree, undo chattr(1)'s +i first (default: no)")
     boolean undoImmutable;
 
-    @Option(names = "--recursive", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--recursive", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "List recursively (default: yes)")
     boolean recursive = true;
 
-    @Option(names = "--mkdir", paramLabel = "yes|no", converter = YesNo.class,
+    @Option(names = "--mkdir", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Create a missing mount directory (default: yes)")
     boolean mkdir = true;
 

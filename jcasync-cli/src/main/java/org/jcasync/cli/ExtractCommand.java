@@ -24,9 +24,10 @@ import java.util.concurrent.ExecutorService;
 
 /** {@code extract BLOB_INDEX [OUTPUT|BLOCKDEV|-]}: rebuild a blob from stores and seeds. */
 @Command(name = "extract", sortOptions = false, usageHelpWidth = 100,
-        description = {"Rebuild a blob from its index (.caibx), taking chunks from the output itself (in place),",
-                "seeds (--seed, and the existing output unless --seed-output=no), --cache and the stores.",
-                "Ends with a one-line report on stderr (--print-stats: JSON)."})
+        description = {"Rebuild a blob (file or block device) from its index (.caibx).",
+                "Chunks come from the output itself (in place), seeds (--seed, and the existing output unless",
+                "--seed-output=no), --cache and the stores, every one verified. Ends with a one-line report on",
+                "stderr (--print-stats: JSON)."})
 final class ExtractCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;

@@ -17,8 +17,9 @@ import java.util.concurrent.Callable;
 
 /** {@code gc INDEX...}: remove the chunks of the store that none of the indexes uses. */
 @Command(name = "gc", sortOptions = false, usageHelpWidth = 100,
-        description = {"Remove every chunk of the store (--store, default: default.castr beside the first index)",
-                "that none of the given indexes references. -n/--dry-run only counts; -v lists each chunk."})
+        description = {"Remove the chunks of a store that none of the given indexes references.",
+                "The store is --store, else default.castr beside the first index. -n/--dry-run only counts;",
+                "-v lists each chunk."})
 final class GcCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;
