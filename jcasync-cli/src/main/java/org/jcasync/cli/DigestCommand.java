@@ -18,7 +18,8 @@ import java.util.concurrent.Future;
 
 /** {@code digest [BLOB|BLOB_INDEX]}: print the digest casync prints for the same input. */
 @Command(name = "digest", sortOptions = false, usageHelpWidth = 100,
-        description = {"Print the digest of a blob (file, block device) or of the blob behind a .caibx.",
+        description = {"Print the digest of a directory tree (of the .catar it would make), of a blob (file, "
+                + "block device) or of the blob behind a .caibx.",
                 "As casync, a .caibx is always digested with SHA-512/256; a file with --digest (default sha512-256)."})
 final class DigestCommand implements Callable<Integer> {
     @Mixin
@@ -33,6 +34,19 @@ final class DigestCommand implements Callable<Integer> {
             return 0;
         }
         o.validate();
+        if (input == null && (o.what == null || o.what.equals("directory"))) {
+            input = ".";
+        }
+        if ("directory".equals(o.what) || o.what == null && input != null && !input.equals("-")
+                && !Locations.hasSuffix(input, ".catar") && !Locations.hasSuffix(input, ".caidx")
+                && !Locations.hasSuffix(input, ".caibx") && Files.isDirectory(Locations.local(input))) {
+            Path dir = Locations.local(input);
+            if (!Files.isDirectory(dir)) {
+                throw new UserException("Input is not a directory, but attempted to digest it as one. Refusing.");
+            }
+            System.out.println(digestTree(dir).toHex());
+            return 0;
+        }
         if (input == null || input.equals("-")) {
             if (!"blob".equals(o.what)) {
                 throw new UserException("digest of a directory is not supported yet; use --what=blob for stdin");
@@ -50,12 +64,26 @@ final class DigestCommand implements Callable<Integer> {
         }
         Path p = Locations.local(input);
         if (Files.isDirectory(p)) {
-            throw new UserException("digest of a directory is not supported yet: " + input);
+            throw new UserException("Input is a directory, but attempted to list as blob. Refusing.");
         }
         try (InputStream in = Files.newInputStream(p)) {
             System.out.println(digestStream(in, o.digestAlgorithm()).toHex());
         }
         return 0;
+    }
+
+    /** The digest of the catar stream {@code make X.catar DIR} would write (with --digest, as casync). */
+    private ChunkId digestTree(Path dir) throws java.io.IOException {
+        if (o.uidShift != null || o.uidRange != null) {
+            throw new UserException("--uid-shift/--uid-range for directory archives are not supported yet");
+        }
+        DigestAlgorithm digest = o.digestAlgorithm();
+        long flags = org.jcasync.format.FeatureFlags.forMake(o.withFlags(), o.withoutFlags(),
+                org.jcasync.format.FeatureFlags.WITH_MASK, o.excludeNodump, o.excludeSubmounts, o.excludeFile,
+                digest == DigestAlgorithm.SHA512_256);
+        org.jcasync.io.HashingOutputStream hos = new org.jcasync.io.HashingOutputStream(null, digest.newHasher());
+        new org.jcasync.catar.CatarEncoder(flags).encode(dir, hos);
+        return ChunkId.of(hos.digest());
     }
 
     private static ChunkId digestStream(InputStream in, DigestAlgorithm alg) throws java.io.IOException {

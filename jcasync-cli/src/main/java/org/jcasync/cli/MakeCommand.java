@@ -3,11 +3,14 @@ package org.jcasync.cli;
 import org.jcasync.blob.BlobMaker;
 import org.jcasync.blob.BlobSource;
 import org.jcasync.blob.MakeStats;
+import org.jcasync.catar.CatarEncoder;
 import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.format.FeatureFlags;
 import org.jcasync.index.IndexWriter;
 import org.jcasync.io.AtomicFile;
+import org.jcasync.io.BlockPipe;
+import org.jcasync.io.HashingOutputStream;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
@@ -21,18 +24,25 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 
-/** {@code make [BLOB_INDEX] [FILE|BLOCKDEV|-]}: chunk a blob into the store and write its index. */
+/**
+ * {@code make [ARCHIVE|ARCHIVE_INDEX|BLOB_INDEX] [PATH]}: serialize a directory tree (.catar), or chunk it (.caidx)
+ * or a blob (.caibx) into the store and write its index.
+ */
 @Command(name = "make", sortOptions = false, usageHelpWidth = 100,
-        description = {"Chunk a file or block device into the store and write its blob index (.caibx).",
-                "Prints the digest of the blob. The index is written to a temporary file and renamed into place."})
+        description = {"Make a directory archive (.catar), a directory archive index (.caidx) or a blob index "
+                + "(.caibx).",
+                "Prints the digest of the archive or blob. Output is written to a temporary file and renamed into "
+                + "place."})
 final class MakeCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;
 
-    @Parameters(index = "0", arity = "0..1", paramLabel = "BLOB_INDEX", description = "Index to write (.caibx, or - for stdout)")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "OUTPUT",
+            description = "Archive or index to write (.catar, .caidx, .caibx, or - for stdout)")
     String output;
 
-    @Parameters(index = "1", arity = "0..1", paramLabel = "INPUT", description = "File or block device (- or none: stdin)")
+    @Parameters(index = "1", arity = "0..1", paramLabel = "INPUT",
+            description = "Directory (default for archives: .), file or block device (- or none for blobs: stdin)")
     String input;
 
     @Override
@@ -41,31 +51,55 @@ final class MakeCommand implements Callable<Integer> {
             return 0;
         }
         o.validate();
-        if (o.what != null && !o.what.equals("blob-index")) {
-            if (o.what.equals("archive") || o.what.equals("archive-index")) {
-                throw new UserException("directory archives (--what=" + o.what + ") are not supported yet");
-            }
-            throw new UserException("\"make\" operation may only be combined with --what=archive, "
-                    + "--what=archive-index or --what=blob-index.");
+        Kind kind = null;
+        if (o.what != null) {
+            kind = switch (o.what) {
+                case "archive" -> Kind.CATAR;
+                case "archive-index" -> Kind.CAIDX;
+                case "blob-index" -> Kind.CAIBX;
+                default -> throw new UserException("\"make\" operation may only be combined with --what=archive, "
+                        + "--what=archive-index or --what=blob-index.");
+            };
         }
-        if (output != null && !output.equals("-")) {
-            if (Locations.hasSuffix(output, ".catar") || Locations.hasSuffix(output, ".caidx")) {
-                throw new UserException("directory archives (" + output + ") are not supported yet");
-            }
-            if (!Locations.hasSuffix(output, ".caibx")) {
+        if (kind == null && output != null && !output.equals("-")) {
+            if (Locations.hasSuffix(output, ".catar")) {
+                kind = Kind.CATAR;
+            } else if (Locations.hasSuffix(output, ".caidx")) {
+                kind = Kind.CAIDX;
+            } else if (Locations.hasSuffix(output, ".caibx")) {
+                kind = Kind.CAIBX;
+            } else {
                 throw new UserException("File to create does not have valid suffix, refusing. "
                         + "(May be one of: .catar, .caidx, .caibx)");
             }
         }
+        if (input == null && (kind == Kind.CATAR || kind == Kind.CAIDX)) {
+            input = ".";
+        }
         Path in = input == null || input.equals("-") ? null : Locations.local(input);
         if (in != null) {
-            if (!Files.exists(in)) {
+            if (!Files.exists(in, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(in)) {
                 throw new java.nio.file.NoSuchFileException(in.toString(), null, "input not found");
             }
             if (Files.isDirectory(in)) {
-                throw new UserException("Input is a directory, but attempted to make blob index. Refusing. "
-                        + "(directory archives are not supported yet)");
+                if (kind == null) {
+                    kind = Kind.CATAR;
+                } else if (kind == Kind.CAIBX) {
+                    throw new UserException("Input is a directory, but attempted to make blob index. Refusing.");
+                }
+            } else if (kind == null) {
+                kind = Kind.CAIBX;
+            } else if (kind != Kind.CAIBX) {
+                throw new UserException("Input is a regular file or block device, but attempted to make a "
+                        + "directory archive. Refusing.");
             }
+        } else if (kind == null) {
+            kind = Kind.CAIBX;
+        } else if (kind != Kind.CAIBX) {
+            throw new UserException("directory archives of standard input are not supported; give a directory");
+        }
+        if (kind != Kind.CAIBX) {
+            return makeArchive(kind, in);
         }
         ChunkerParams params = o.chunkerParams();
         DigestAlgorithm digest = o.digestAlgorithm();
@@ -106,6 +140,102 @@ final class MakeCommand implements Callable<Integer> {
             System.err.println(stats.toJson());
         }
         return 0;
+    }
+
+    private enum Kind { CATAR, CAIDX, CAIBX }
+
+    /** {@code make X.catar DIR} and {@code make X.caidx DIR}: serialize the tree (and chunk it, for .caidx). */
+    private int makeArchive(Kind kind, Path dir) throws Exception {
+        if (o.cache != null || o.cacheAuto) {
+            throw new UserException("--cache for directory archives is not supported yet");
+        }
+        if (o.uidShift != null || o.uidRange != null) {
+            throw new UserException("--uid-shift/--uid-range for directory archives are not supported yet");
+        }
+        DigestAlgorithm digest = o.digestAlgorithm();
+        long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), FeatureFlags.WITH_MASK, o.excludeNodump,
+                o.excludeSubmounts, o.excludeFile, digest == DigestAlgorithm.SHA512_256);
+        CatarEncoder encoder = new CatarEncoder(flags);
+        boolean toStdout = output == null || output.equals("-");
+        if (kind == Kind.CATAR) {
+            byte[] d;
+            if (toStdout) {
+                // casync prints no digest after an archive written to standard output (verified)
+                OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+                encoder.encode(dir, stdout);
+                stdout.flush();
+                return 0;
+            } else {
+                try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
+                    try (OutputStream os = af.outputStream()) {
+                        HashingOutputStream hos = new HashingOutputStream(os, digest.newHasher());
+                        encoder.encode(dir, hos);
+                        d = hos.digest();
+                    }
+                    af.commit();
+                } catch (IOException e) {
+                    throw context(e, "making " + output);
+                }
+            }
+            System.out.println(org.jcasync.chunk.ChunkId.of(d).toHex());
+            System.out.flush();
+            return 0;
+        }
+        ChunkerParams params = o.chunkerParams();
+        String storeLoc = Locations.defaultStore(o.store, output);
+        LocalStore store = new LocalStore(Locations.local(storeLoc),
+                new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+        if (o.verbose) {
+            System.err.println("Selected chunk sizes: min=" + params.min() + "..avg=" + params.avg() + "..max="
+                    + params.max());
+        }
+        ExecutorService pool = Pools.workers(o.threads);
+        MakeStats stats;
+        try {
+            if (toStdout) {
+                stats = makeIndexOfTree(dir, encoder, System.out, params, digest, flags, store, pool);
+            } else {
+                try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
+                    try (OutputStream os = af.outputStream()) {
+                        stats = makeIndexOfTree(dir, encoder, os, params, digest, flags, store, pool);
+                    }
+                    af.commit();
+                } catch (IOException e) {
+                    throw context(e, "making " + output);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        System.out.println(stats.digest().toHex());
+        System.out.flush();
+        if (o.verbose) {
+            System.err.println("jcasync: make: " + stats.summary());
+        }
+        if (o.printStats) {
+            System.err.println(stats.toJson());
+        }
+        return 0;
+    }
+
+    /** Serializes the tree on its own thread and chunks the stream as it comes. */
+    private MakeStats makeIndexOfTree(Path dir, CatarEncoder encoder, OutputStream out, ChunkerParams params,
+            DigestAlgorithm digest, long flags, LocalStore store, ExecutorService pool) throws Exception {
+        IndexWriter w = new IndexWriter(out, flags, params);
+        BlobMaker maker = new BlobMaker(params, digest, store, pool, o.threads);
+        BlockPipe pipe = new BlockPipe(8, 1 << 20);
+        Thread t = Thread.ofPlatform().name("jcasync-catar").start(() -> {
+            try (OutputStream sink = pipe.sink()) {
+                encoder.encode(dir, sink);
+            } catch (Throwable e) {
+                pipe.fail(e);
+            }
+        });
+        try (java.io.InputStream src = pipe.source()) {
+            return maker.make(src, w);
+        } finally {
+            t.join();
+        }
     }
 
     private MakeStats make(Path in, OutputStream out, ChunkerParams params, DigestAlgorithm digest, long flags,

@@ -1,0 +1,637 @@
+package org.jcasync.catar;
+
+import org.jcasync.format.FeatureFlags;
+import org.jcasync.internal.fs.FileMeta;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Serializes a directory tree as casync's catar stream, byte for byte what {@code casync make x.catar DIR} writes
+ * (casync 2+20201210 {@code src/caencoder.c}).
+ *
+ * <p>The tree is walked depth first; children are sorted by the raw bytes of their names ({@code strcmp}); file
+ * contents are streamed. Only the listing of the directories on the current path and their GOODBYE items are held
+ * in memory. Metadata that cannot be encoded exactly yet (ACLs, SELinux labels, FAT attributes, btrfs subvolumes,
+ * {@code .caexclude} files, names that are not valid in the file-name charset) makes {@link #encode} fail with an
+ * {@link IOException} naming the file, rather than write different bytes than casync.
+ */
+public final class CatarEncoder {
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
+    private static final int S_IFLNK = 0120000;
+    private static final int S_IFREG = 0100000;
+    private static final int S_IFBLK = 0060000;
+    private static final int S_IFDIR = 0040000;
+    private static final int S_IFCHR = 0020000;
+    private static final int S_IFIFO = 0010000;
+
+    // chattr flags (linux/fs.h) and the feature bits casync maps them to (src/caformat-util.c).
+    private static final int FS_NODUMP_FL = 0x40;
+    private static final int[] CHATTR = {0x20, 0x80, 0x4, 0x800000, 0x40, 0x10000, 0x10, 0x8, 0x400, 0x20000000};
+    private static final long[] CHATTR_FEATURE = {0x10000L, 0x20000L, 0x40000L, 0x80000L, 0x100000L, 0x200000L,
+        0x400000L, 0x800000L, 0x1000000L, 0x2000000L};
+
+    private static final long WITH_SYMLINKS = 0x200L;
+    private static final long WITH_DEVICE_NODES = 0x400L;
+    private static final long WITH_FIFOS = 0x800L;
+    private static final long WITH_SOCKETS = 0x1000L;
+    private static final long WITH_FAT_ATTRS = 0xe000L;
+    private static final long WITH_CHATTR = 0x3ff0000L;
+    private static final long WITH_XATTRS = 0x10000000L;
+    private static final long WITH_SELINUX = 0x40000000L;
+    private static final long WITH_FCAPS = 0x80000000L;
+    private static final long WITH_QUOTA_PROJID = 0x100000000L;
+    private static final long NUMERIC_IDS = FeatureFlags.WITH_16BIT_UIDS | FeatureFlags.WITH_32BIT_UIDS;
+
+    // statfs magics (linux/magic.h).
+    private static final long EXT4_SUPER_MAGIC = 0xef53L;
+    private static final long XFS_SUPER_MAGIC = 0x58465342L;
+    private static final long FUSE_SUPER_MAGIC = 0x65735546L;
+    private static final long MSDOS_SUPER_MAGIC = 0x4d44L;
+    private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
+    /** Virtual API file systems whose contents casync does not archive. */
+    private static final long[] API_FS = {0x42494e4dL, 0x63677270L, 0x27e0ebL, 0x62656570L, 0x64626720L, 0x1cd1L,
+        0xde5e81e4L, 0x65735543L, 0x958458f6L, 0x19800202L, 0x6e667364L, 0x9fa0L, 0x6165676cL, 0x67596969L,
+        0x73636673L, 0xf97cff8cL, 0x43415d53L, 0x62656572L};
+
+    private static final String ATTRS = "unix:mode,uid,gid,rdev,dev,ino,size,lastModifiedTime";
+    private static final byte[] USER_PREFIX = "user.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] TRUSTED_PREFIX = "trusted.".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FCAPS_NAME = "security.capability".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SELINUX_NAME = "security.selinux".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ACL_ACCESS = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ACL_DEFAULT = "system.posix_acl_default".getBytes(StandardCharsets.US_ASCII);
+
+    private final long flags;
+    private final long granularity;
+    private long uidShift;
+    private long uidRange;
+    private final Map<Integer, byte[]> userNames = new HashMap<>();
+    private final Map<Integer, byte[]> groupNames = new HashMap<>();
+    private static final byte[] NONE = new byte[0];
+
+    private Out out;
+
+    /** An encoder writing {@code flags} (normalized first) into every ENTRY. */
+    public CatarEncoder(long flags) {
+        this.flags = FeatureFlags.normalize(flags);
+        if ((this.flags & FeatureFlags.WITH_NSEC_TIME) != 0) {
+            granularity = 1;
+        } else if ((this.flags & FeatureFlags.WITH_USEC_TIME) != 0) {
+            granularity = 1000;
+        } else if ((this.flags & FeatureFlags.WITH_SEC_TIME) != 0) {
+            granularity = 1_000_000_000L;
+        } else if ((this.flags & FeatureFlags.WITH_2SEC_TIME) != 0) {
+            granularity = 2_000_000_000L;
+        } else {
+            granularity = 0;
+        }
+    }
+
+    /** The normalized flag word written into every ENTRY. */
+    public long flags() {
+        return flags;
+    }
+
+    /** Stores uid/gid {@code id} as {@code (id - shift) % range} ({@code --uid-shift}, {@code --uid-range}). */
+    public CatarEncoder uidMapping(long shift, long range) {
+        this.uidShift = shift;
+        this.uidRange = range;
+        return this;
+    }
+
+    /**
+     * Writes the catar stream of the directory {@code root} to {@code sink} (not closed; flushed at the end).
+     *
+     * @return the number of bytes written
+     */
+    public long encode(Path root, OutputStream sink) throws IOException {
+        Map<String, Object> a = Files.readAttributes(root, ATTRS);
+        Node n = new Node(root, a);
+        if (n.type() != S_IFDIR) {
+            throw new FileSystemException(root.toString(), null, "not a directory");
+        }
+        out = new Out(sink);
+        try {
+            n.fd = FileMeta.open(root.toAbsolutePath(), true);
+            n.magic = FileMeta.fsMagic(n.fd, root) & 0xffffffffL;
+            encodeNode(n, 0);
+            out.flush();
+            return out.pos;
+        } finally {
+            n.close();
+            out = null;
+        }
+    }
+
+    /** One file on the current path. */
+    private static final class Node {
+        final Path path;
+        final int mode;
+        final int uid;
+        final int gid;
+        final long rdev;
+        final long dev;
+        final long ino;
+        final long size;
+        final FileTime mtime;
+        int fd = -1;
+        long magic;
+        int chattr = -1;
+        long mountId = -2;
+
+        Node(Path path, Map<String, Object> a) {
+            this.path = path;
+            this.mode = (Integer) a.get("mode");
+            this.uid = (Integer) a.get("uid");
+            this.gid = (Integer) a.get("gid");
+            this.rdev = (Long) a.get("rdev");
+            this.dev = (Long) a.get("dev");
+            this.ino = (Long) a.get("ino");
+            this.size = (Long) a.get("size");
+            this.mtime = (FileTime) a.get("lastModifiedTime");
+        }
+
+        int type() {
+            return mode & S_IFMT;
+        }
+
+        boolean regOrDir() {
+            return type() == S_IFREG || type() == S_IFDIR;
+        }
+
+        void close() {
+            if (fd >= 0) {
+                FileMeta.close(fd);
+                fd = -1;
+            }
+        }
+    }
+
+    private void encodeNode(Node n, int depth) throws IOException {
+        long entryStart = out.pos;
+        writeEntry(n);
+        switch (n.type()) {
+            case S_IFREG -> writePayload(n);
+            case S_IFLNK -> {
+                byte[] target = nameBytes(n.path, Files.readSymbolicLink(n.path).toString());
+                out.header(CatarFormat.HEADER_SIZE + target.length + 1L, CatarFormat.SYMLINK);
+                out.write(target);
+                out.write(0);
+            }
+            case S_IFBLK, S_IFCHR -> {
+                long d = n.rdev;
+                long major = ((d >>> 8) & 0xfff) | ((d >>> 32) & ~0xfffL);
+                long minor = (d & 0xff) | ((d >>> 12) & ~0xffL);
+                out.header(CatarFormat.DEVICE_SIZE, CatarFormat.DEVICE);
+                out.le64(major);
+                out.le64(minor);
+            }
+            case S_IFDIR -> writeDirectory(n, entryStart, depth);
+            default -> {
+                // fifos and sockets: the ENTRY says it all
+            }
+        }
+    }
+
+    private void writeDirectory(Node dir, long entryStart, int depth) throws IOException {
+        GoodbyeTable table = new GoodbyeTable();
+        if (enumerate(dir)) {
+            List<byte[]> names = new ArrayList<>();
+            Map<byte[], String> strings = new java.util.IdentityHashMap<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.path)) {
+                for (Path p : ds) {
+                    String s = p.getFileName().toString();
+                    byte[] b = nameBytes(p, s);
+                    names.add(b);
+                    strings.put(b, s);
+                }
+            }
+            names.sort(Arrays::compareUnsigned);
+            for (byte[] name : names) {
+                if (Arrays.equals(name, ".caexclude".getBytes(StandardCharsets.US_ASCII))) {
+                    throw new FileSystemException(dir.path.resolve(".caexclude").toString(), null,
+                            ".caexclude files are not supported yet");
+                }
+            }
+            for (byte[] name : names) {
+                if (depth + 1 >= CatarFormat.NODES_MAX) {
+                    throw new FileSystemException(dir.path.toString(), null,
+                            "directory tree too deep (more than " + CatarFormat.NODES_MAX + " levels)");
+                }
+                Path p = dir.path.resolve(strings.get(name));
+                Node child = new Node(p, Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS));
+                try {
+                    if (child.regOrDir()) {
+                        child.fd = FileMeta.open(p, child.type() == S_IFDIR);
+                        child.magic = child.dev == dir.dev ? dir.magic : FileMeta.fsMagic(child.fd, p) & 0xffffffffL;
+                    } else {
+                        child.magic = dir.magic;
+                    }
+                    if (!shallStore(dir, child)) {
+                        continue;
+                    }
+                    long start = out.pos;
+                    out.header(CatarFormat.HEADER_SIZE + name.length + 1L, CatarFormat.FILENAME);
+                    out.write(name);
+                    out.write(0);
+                    encodeNode(child, depth + 1);
+                    table.add(start, out.pos, SipHash24.goodbyeHash(name));
+                } finally {
+                    child.close();
+                }
+            }
+        }
+        out.write(table.record(entryStart, out.pos));
+    }
+
+    private boolean shallStore(Node dir, Node child) throws IOException {
+        int t = child.type();
+        if ((flags & WITH_SYMLINKS) == 0 && t == S_IFLNK
+                || (flags & WITH_DEVICE_NODES) == 0 && (t == S_IFBLK || t == S_IFCHR)
+                || (flags & WITH_FIFOS) == 0 && t == S_IFIFO
+                || (flags & WITH_SOCKETS) == 0 && t == S_IFSOCK) {
+            return false;
+        }
+        if ((flags & FeatureFlags.EXCLUDE_NODUMP) != 0 && (chattr(child) & FS_NODUMP_FL) != 0) {
+            return false;
+        }
+        if ((flags & FeatureFlags.EXCLUDE_SUBMOUNTS) != 0) {
+            long a = mountId(dir);
+            long b = mountId(child);
+            if (a >= 0 && b >= 0 && a != b) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private int chattr(Node n) throws IOException {
+        if (!n.regOrDir() || (flags & (WITH_CHATTR | FeatureFlags.EXCLUDE_NODUMP)) == 0) {
+            return 0;
+        }
+        if (n.chattr < 0) {
+            n.chattr = FileMeta.chattrFlags(n.fd, n.path) & 0x7fffffff;
+        }
+        return n.chattr;
+    }
+
+    private static long mountId(Node n) throws IOException {
+        if (n.fd < 0) {
+            return -1;
+        }
+        if (n.mountId == -2) {
+            n.mountId = -1;
+            for (String line : Files.readAllLines(Path.of("/proc/self/fdinfo/" + n.fd))) {
+                if (line.startsWith("mnt_id:")) {
+                    n.mountId = Long.parseLong(line.substring(7).strip());
+                    break;
+                }
+            }
+        }
+        return n.mountId;
+    }
+
+    private static boolean enumerate(Node n) {
+        if (!n.regOrDir()) {
+            return false;
+        }
+        for (long m : API_FS) {
+            if (n.magic == m) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private void writeEntry(Node n) throws IOException {
+        int t = n.type();
+        boolean regOrDir = n.regOrDir();
+        int chattr = chattr(n);
+        if ((flags & WITH_FAT_ATTRS) != 0 && regOrDir
+                && (n.magic == MSDOS_SUPER_MAGIC || n.magic == FUSE_SUPER_MAGIC)) {
+            unsupported(n, "FAT attributes (use --without=fat-attrs)");
+        }
+        if ((flags & FeatureFlags.WITH_SUBVOLUME) != 0 && t == S_IFDIR && n.magic == BTRFS_SUPER_MAGIC
+                && n.ino == 256) {
+            unsupported(n, "btrfs subvolumes (use --without=subvolume)");
+        }
+        List<byte[][]> xattrs = new ArrayList<>();
+        byte[] fcaps = null;
+        if ((flags & (WITH_XATTRS | WITH_FCAPS | WITH_SELINUX | FeatureFlags.WITH_ACL)) != 0) {
+            for (byte[] name : FileMeta.listXattrs(n.path)) {
+                boolean fc = t == S_IFREG && Arrays.equals(name, FCAPS_NAME);
+                if ((flags & WITH_SELINUX) != 0 && Arrays.equals(name, SELINUX_NAME)) {
+                    unsupported(n, "SELinux labels (use --without=selinux)");
+                }
+                if (t == S_IFLNK) {
+                    continue; // casync stores no xattrs or ACLs of symlinks
+                }
+                if ((flags & FeatureFlags.WITH_ACL) != 0
+                        && (Arrays.equals(name, ACL_ACCESS) || Arrays.equals(name, ACL_DEFAULT))) {
+                    unsupported(n, "POSIX ACLs (use --without=acl)");
+                }
+                if ((flags & (WITH_XATTRS | WITH_FCAPS)) == 0 || !(storedXattr(name) || fc)) {
+                    continue;
+                }
+                if (!regOrDir) {
+                    // casync reads these through an O_PATH descriptor, which the kernel may refuse: not exact yet
+                    unsupported(n, "extended attributes on special files");
+                }
+                byte[] value = FileMeta.getXattr(n.path, name);
+                if (value == null) {
+                    continue;
+                }
+                if (fc) {
+                    fcaps = value;
+                } else {
+                    xattrs.add(new byte[][] {name, value});
+                }
+            }
+            xattrs.sort((x, y) -> Arrays.compareUnsigned(x[0], y[0]));
+        }
+        byte[] user = null;
+        byte[] group = null;
+        if ((flags & FeatureFlags.WITH_USER_NAMES) != 0) {
+            user = name(n, n.uid, true);
+            group = name(n, n.gid, false);
+        }
+        int projid = 0;
+        if ((flags & WITH_QUOTA_PROJID) != 0 && regOrDir
+                && (n.magic == EXT4_SUPER_MAGIC || n.magic == XFS_SUPER_MAGIC || n.magic == FUSE_SUPER_MAGIC)) {
+            projid = FileMeta.projectId(n.fd, n.path);
+        }
+        long uid = 0;
+        long gid = 0;
+        if ((flags & NUMERIC_IDS) != 0) {
+            uid = shift(n, n.uid);
+            gid = shift(n, n.gid);
+            if ((flags & FeatureFlags.WITH_16BIT_UIDS) != 0 && (uid > 0xffff || gid > 0xffff)) {
+                throw new FileSystemException(n.path.toString(), null,
+                        "uid/gid does not fit 16 bits (use --with=32bit-uids)");
+            }
+        }
+        long eflags = 0;
+        if (regOrDir && (flags & WITH_CHATTR) != 0) {
+            for (int i = 0; i < CHATTR.length; i++) {
+                if ((chattr & CHATTR[i]) != 0) {
+                    eflags |= CHATTR_FEATURE[i];
+                }
+            }
+            eflags &= flags;
+        }
+        out.header(CatarFormat.ENTRY_SIZE, CatarFormat.ENTRY);
+        out.le64(flags);
+        out.le64(mode(n));
+        out.le64(eflags);
+        out.le64(uid);
+        out.le64(gid);
+        out.le64(mtime(n));
+        if (user != null) {
+            out.header(CatarFormat.HEADER_SIZE + user.length + 1L, CatarFormat.USER);
+            out.write(user);
+            out.write(0);
+        }
+        if (group != null) {
+            out.header(CatarFormat.HEADER_SIZE + group.length + 1L, CatarFormat.GROUP);
+            out.write(group);
+            out.write(0);
+        }
+        if ((flags & WITH_XATTRS) != 0) {
+            for (byte[][] x : xattrs) {
+                out.header(CatarFormat.HEADER_SIZE + x[0].length + 1L + x[1].length, CatarFormat.XATTR);
+                out.write(x[0]);
+                out.write(0);
+                out.write(x[1]);
+            }
+        }
+        if (fcaps != null && (flags & WITH_FCAPS) != 0) {
+            out.header(CatarFormat.HEADER_SIZE + fcaps.length, CatarFormat.FCAPS);
+            out.write(fcaps);
+        }
+        if (projid != 0) {
+            out.header(CatarFormat.QUOTA_PROJID_SIZE, CatarFormat.QUOTA_PROJID);
+            out.le64(projid & 0xffffffffL);
+        }
+    }
+
+    /** casync's {@code ca_xattr_name_store}: valid {@code ns.name} names in the user. and trusted. namespaces. */
+    static boolean storedXattr(byte[] name) {
+        int dot = -1;
+        for (int i = 0; i < name.length; i++) {
+            if (name[i] == '.') {
+                dot = i;
+                break;
+            }
+        }
+        if (dot <= 0 || dot == name.length - 1 || name.length > 255) {
+            return false;
+        }
+        return startsWith(name, USER_PREFIX) || startsWith(name, TRUSTED_PREFIX);
+    }
+
+    private static boolean startsWith(byte[] b, byte[] prefix) {
+        return b.length >= prefix.length && Arrays.equals(b, 0, prefix.length, prefix, 0, prefix.length);
+    }
+
+    private long mode(Node n) {
+        int m = n.mode;
+        int t = m & S_IFMT;
+        if (t == S_IFLNK) {
+            return S_IFLNK | 0777;
+        }
+        if ((flags & (FeatureFlags.WITH_PERMISSIONS | FeatureFlags.WITH_ACL)) != 0) {
+            return m & (S_IFMT | 07777);
+        }
+        boolean dir = t == S_IFDIR;
+        if ((flags & FeatureFlags.WITH_READ_ONLY) != 0) {
+            return t | ((m & 0222) != 0 ? (dir ? 0777 : 0666) : (dir ? 0555 : 0444));
+        }
+        return t | (dir ? 0777 : 0666);
+    }
+
+    private long mtime(Node n) throws IOException {
+        if (granularity == 0) {
+            return 0;
+        }
+        Instant i = n.mtime.toInstant();
+        long sec = i.getEpochSecond();
+        long nsec = i.getNano();
+        if (sec < -9_000_000_000L || sec > 9_000_000_000L) {
+            long[] t = FileMeta.mtime(n.path); // beyond 1677..2262 java.nio rounds to microseconds
+            sec = t[0];
+            nsec = t[1];
+        }
+        long ns = sec * 1_000_000_000L + nsec; // wraps as casync's uint64 arithmetic
+        return Long.divideUnsigned(ns, granularity) * granularity;
+    }
+
+    private static boolean validId(long id) {
+        return id != 0xffffffffL && id != 0xffffL;
+    }
+
+    private long shift(Node n, int id) throws IOException {
+        long v = id & 0xffffffffL;
+        if (!validId(v) || v < uidShift) {
+            throw new FileSystemException(n.path.toString(), null, "invalid uid/gid " + v);
+        }
+        long r = v - uidShift;
+        if (uidRange != 0) {
+            r %= uidRange;
+        }
+        if (!validId(r)) {
+            throw new FileSystemException(n.path.toString(), null, "invalid uid/gid " + v);
+        }
+        return r;
+    }
+
+    /** casync's uid_to_name/gid_to_name: null for root and (with numeric ids) for ids without a name. */
+    private byte[] name(Node n, int id, boolean user) throws IOException {
+        long v = id & 0xffffffffL;
+        if (user && !validId(v)) {
+            throw new FileSystemException(n.path.toString(), null, "invalid uid " + v);
+        }
+        if (id == 0) {
+            return null;
+        }
+        Map<Integer, byte[]> cache = user ? userNames : groupNames;
+        byte[] name = cache.get(id);
+        if (name == null) {
+            name = user ? FileMeta.userName(id) : FileMeta.groupName(id);
+            cache.put(id, name == null ? NONE : name);
+        }
+        if (name != NONE && name != null) {
+            return name;
+        }
+        if ((flags & NUMERIC_IDS) != 0) {
+            return null;
+        }
+        return Long.toString(shift(n, id)).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private void writePayload(Node n) throws IOException {
+        long size = enumerate(n) ? n.size : 0;
+        out.header(CatarFormat.HEADER_SIZE + size, CatarFormat.PAYLOAD);
+        if (size == 0) {
+            return;
+        }
+        try (FileChannel ch = FileChannel.open(n.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            long left = size;
+            ByteBuffer buf = out.payloadBuffer();
+            while (left > 0) {
+                buf.clear();
+                if (buf.capacity() > left) {
+                    buf.limit((int) left);
+                }
+                int r = ch.read(buf);
+                if (r < 0) {
+                    throw new FileSystemException(n.path.toString(), null,
+                            "file shrank while being archived (input/output error)");
+                }
+                out.write(buf.array(), 0, r);
+                left -= r;
+            }
+        }
+    }
+
+    private static void unsupported(Node n, String what) throws IOException {
+        throw new FileSystemException(n.path.toString(), null, what + " cannot be archived yet");
+    }
+
+    /** The bytes of a file name or link target; refuses names the file-name charset could not decode. */
+    private static byte[] nameBytes(Path p, String s) throws IOException {
+        if (s.indexOf('\uFFFD') >= 0) {
+            throw new FileSystemException(p.toString(), null,
+                    "name is not valid " + FileMeta.pathCharset() + " and cannot be archived exactly yet");
+        }
+        return s.getBytes(FileMeta.pathCharset());
+    }
+
+    /** A buffered sink that counts its position. */
+    private static final class Out {
+        private final OutputStream sink;
+        private final byte[] buf = new byte[1 << 18];
+        private final ByteBuffer payload = ByteBuffer.allocate(1 << 18);
+        private int n;
+        long pos;
+
+        Out(OutputStream sink) {
+            this.sink = sink;
+        }
+
+        ByteBuffer payloadBuffer() {
+            return payload;
+        }
+
+        void header(long size, long type) throws IOException {
+            le64(size);
+            le64(type);
+        }
+
+        void le64(long v) throws IOException {
+            if (buf.length - n < 8) {
+                drain();
+            }
+            for (int i = 0; i < 8; i++) {
+                buf[n++] = (byte) (v >>> (8 * i));
+            }
+            pos += 8;
+        }
+
+        void write(int b) throws IOException {
+            if (n == buf.length) {
+                drain();
+            }
+            buf[n++] = (byte) b;
+            pos++;
+        }
+
+        void write(byte[] b) throws IOException {
+            write(b, 0, b.length);
+        }
+
+        void write(byte[] b, int off, int len) throws IOException {
+            if (len >= buf.length) {
+                drain();
+                sink.write(b, off, len);
+            } else {
+                if (buf.length - n < len) {
+                    drain();
+                }
+                System.arraycopy(b, off, buf, n, len);
+                n += len;
+            }
+            pos += len;
+        }
+
+        private void drain() throws IOException {
+            if (n > 0) {
+                sink.write(buf, 0, n);
+                n = 0;
+            }
+        }
+
+        void flush() throws IOException {
+            drain();
+            sink.flush();
+        }
+    }
+}
