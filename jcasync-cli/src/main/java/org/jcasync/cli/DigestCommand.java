@@ -28,6 +28,10 @@ final class DigestCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "INPUT")
     String input;
 
+    @Parameters(index = "1", arity = "0..1", paramLabel = "PATH",
+            description = "In an archive: digest this file's payload or this directory's sub-archive")
+    String path;
+
     @Override
     public Integer call() throws Exception {
         if (o.printedFeatureHelp()) {
@@ -48,6 +52,10 @@ final class DigestCommand implements Callable<Integer> {
             return 0;
         }
         if (input == null || input.equals("-")) {
+            if ("archive".equals(o.what)) {
+                System.out.println(digestArchive().toHex());
+                return 0;
+            }
             if (!"blob".equals(o.what)) {
                 throw new UserException("digest of a directory is not supported yet; use --what=blob for stdin");
             }
@@ -59,8 +67,10 @@ final class DigestCommand implements Callable<Integer> {
             System.out.println(digestIndex(input).toHex());
             return 0;
         }
-        if (o.what == null && (Locations.hasSuffix(input, ".catar") || Locations.hasSuffix(input, ".caidx"))) {
-            throw new UserException("digest of directory archives is not supported yet: " + input);
+        if ("archive".equals(o.what) || "archive-index".equals(o.what) || o.what == null
+                && (Locations.hasSuffix(input, ".catar") || Locations.hasSuffix(input, ".caidx"))) {
+            System.out.println(digestArchive().toHex());
+            return 0;
         }
         Path p = Locations.local(input);
         if (Files.isDirectory(p)) {
@@ -70,6 +80,60 @@ final class DigestCommand implements Callable<Integer> {
             System.out.println(digestStream(in, o.digestAlgorithm()).toHex());
         }
         return 0;
+    }
+
+    /**
+     * The digest of a .catar/.caidx's archive stream with the archive's own digest (casync ignores --digest here),
+     * decoded and validated on the way; with PATH, of that file's payload or that directory's sub-archive.
+     */
+    private ChunkId digestArchive() throws java.io.IOException {
+        try (ArchiveWalk w = ArchiveWalk.open(o, input, path)) {
+            org.jcasync.catar.CatarDecoder d = w.decoder;
+            byte[] seek = ArchiveWalk.normalizeSeekPath(path);
+            if (seek == null) {
+                java.io.ByteArrayOutputStream early = new java.io.ByteArrayOutputStream();
+                org.jcasync.chunk.Hasher[] h = {null};
+                d.tap((b, off, len) -> {
+                    if (h[0] != null) {
+                        h[0].update(b, off, len);
+                    } else {
+                        early.write(b, off, len);
+                    }
+                });
+                if (d.next() == null) {
+                    throw new UserException("empty archive");
+                }
+                h[0] = DigestAlgorithm.fromFeatureFlags(d.featureFlags()).newHasher();
+                h[0].update(early.toByteArray(), 0, early.size());
+                while (d.next() != null) {
+                    // decode (and validate) to the end of the root
+                }
+                return ChunkId.of(h[0].digest());
+            }
+            org.jcasync.catar.CatarDecoder.Event e;
+            while ((e = d.next()) != null) {
+                org.jcasync.catar.CatarDecoder.Node n = e.node();
+                if (e.kind() != org.jcasync.catar.CatarDecoder.Kind.ENTRY || !java.util.Arrays.equals(n.path(), seek)) {
+                    continue;
+                }
+                if (!n.isRegularFile() && !n.isDirectory()) {
+                    throw new UserException("Path " + path + " does not refer to a file or directory: "
+                            + "No such file or directory");
+                }
+                org.jcasync.chunk.Hasher h = DigestAlgorithm.fromFeatureFlags(d.featureFlags()).newHasher();
+                if (n.isDirectory()) {
+                    byte[] meta = n.metadata();
+                    h.update(meta, 0, meta.length);
+                }
+                d.tap(h::update);
+                while ((e = d.next()) != null && !(e.kind() == org.jcasync.catar.CatarDecoder.Kind.DONE
+                        && e.node() == n)) {
+                    // consume the payload or the subtree
+                }
+                return ChunkId.of(h.digest());
+            }
+            throw ArchiveWalk.notFound();
+        }
     }
 
     /** The digest of the catar stream {@code make X.catar DIR} would write (with --digest, as casync). */

@@ -1,0 +1,13 @@
+package org.jcasync.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code list [ARCHIVE|ARCHIVE_INDEX|DIRECTORY] [PATH]}, with casync's output. */
+@Command(name = "list", sortOptions = false, usageHelpWidth = 100,
+        description = "List the nodes of an archive, archive index or directory as 'MODE PATH' lines.")
+final class ListCommand extends ListingCommand {
+    @Override
+    String verb() {
+        return "list";
+    }
+}
