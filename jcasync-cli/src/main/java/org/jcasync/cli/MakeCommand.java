@@ -105,32 +105,50 @@ final class MakeCommand implements Callable<Integer> {
         DigestAlgorithm digest = o.digestAlgorithm();
         long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), 0, o.excludeNodump, o.excludeSubmounts,
                 o.excludeFile, digest == DigestAlgorithm.SHA512_256);
-        String storeLoc = Locations.defaultStore(o.store, output);
-        LocalStore store = new LocalStore(Locations.local(storeLoc),
-                new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+        LocalStore store = openStore(params, digest);
+        ExecutorService pool = Pools.workers(o.threads);
+        try {
+            return report(writeOutput(os -> make(in, os, params, digest, flags, store, pool)));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Produces the output into a stream. */
+    @FunctionalInterface
+    private interface Producer<T> {
+        T write(OutputStream out) throws Exception;
+    }
+
+    /** Writes to stdout for no output or "-", else through a temp file renamed over the output on success. */
+    private <T> T writeOutput(Producer<T> producer) throws Exception {
+        if (output == null || output.equals("-")) {
+            return producer.write(System.out);
+        }
+        try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
+            T result;
+            try (OutputStream os = af.outputStream()) {
+                result = producer.write(os);
+            }
+            af.commit();
+            return result;
+        } catch (IOException e) {
+            throw context(e, "making " + output);
+        }
+    }
+
+    /** The store chunks go to: --store, $CASYNC_STORE, or default.castr beside the index. */
+    private LocalStore openStore(ChunkerParams params, DigestAlgorithm digest) {
         if (o.verbose) {
             System.err.println("Selected chunk sizes: min=" + params.min() + "..avg=" + params.avg() + "..max="
                     + params.max());
         }
-        ExecutorService pool = Pools.workers(o.threads);
-        MakeStats stats;
-        try {
-            if (output == null || output.equals("-")) {
-                stats = make(in, System.out, params, digest, flags, store, pool);
-            } else {
-                Path outPath = Locations.local(output);
-                try (AtomicFile af = AtomicFile.create(outPath)) {
-                    try (OutputStream os = af.outputStream()) {
-                        stats = make(in, os, params, digest, flags, store, pool);
-                    }
-                    af.commit();
-                } catch (IOException e) {
-                    throw context(e, "making " + output);
-                }
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        return new LocalStore(Locations.local(Locations.defaultStore(o.store, output)),
+                new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+    }
+
+    /** Prints the digest line casync prints, then the report lines asked for. */
+    private int report(MakeStats stats) {
         System.out.println(stats.digest().toHex());
         System.out.flush();
         if (o.verbose) {
@@ -158,64 +176,30 @@ final class MakeCommand implements Callable<Integer> {
         CatarEncoder encoder = new CatarEncoder(flags);
         boolean toStdout = output == null || output.equals("-");
         if (kind == Kind.CATAR) {
-            byte[] d;
             if (toStdout) {
                 // casync prints no digest after an archive written to standard output (verified)
                 OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
                 encoder.encode(dir, stdout);
                 stdout.flush();
                 return 0;
-            } else {
-                try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
-                    try (OutputStream os = af.outputStream()) {
-                        HashingOutputStream hos = new HashingOutputStream(os, digest.newHasher());
-                        encoder.encode(dir, hos);
-                        d = hos.digest();
-                    }
-                    af.commit();
-                } catch (IOException e) {
-                    throw context(e, "making " + output);
-                }
             }
+            byte[] d = writeOutput(os -> {
+                HashingOutputStream hos = new HashingOutputStream(os, digest.newHasher());
+                encoder.encode(dir, hos);
+                return hos.digest();
+            });
             System.out.println(org.jcasync.chunk.ChunkId.of(d).toHex());
             System.out.flush();
             return 0;
         }
         ChunkerParams params = o.chunkerParams();
-        String storeLoc = Locations.defaultStore(o.store, output);
-        LocalStore store = new LocalStore(Locations.local(storeLoc),
-                new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
-        if (o.verbose) {
-            System.err.println("Selected chunk sizes: min=" + params.min() + "..avg=" + params.avg() + "..max="
-                    + params.max());
-        }
+        LocalStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
-        MakeStats stats;
         try {
-            if (toStdout) {
-                stats = makeIndexOfTree(dir, encoder, System.out, params, digest, flags, store, pool);
-            } else {
-                try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
-                    try (OutputStream os = af.outputStream()) {
-                        stats = makeIndexOfTree(dir, encoder, os, params, digest, flags, store, pool);
-                    }
-                    af.commit();
-                } catch (IOException e) {
-                    throw context(e, "making " + output);
-                }
-            }
+            return report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store, pool)));
         } finally {
             pool.shutdownNow();
         }
-        System.out.println(stats.digest().toHex());
-        System.out.flush();
-        if (o.verbose) {
-            System.err.println("jcasync: make: " + stats.summary());
-        }
-        if (o.printStats) {
-            System.err.println(stats.toJson());
-        }
-        return 0;
     }
 
     /** Serializes the tree on its own thread and chunks the stream as it comes. */
