@@ -12,6 +12,16 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import static org.jcasync.format.FeatureFlags.WITH_SYMLINKS;
+import static org.jcasync.format.FeatureFlags.WITH_DEVICE_NODES;
+import static org.jcasync.format.FeatureFlags.WITH_FIFOS;
+import static org.jcasync.format.FeatureFlags.WITH_SOCKETS;
+import static org.jcasync.format.FeatureFlags.WITH_FAT_ATTRS;
+import static org.jcasync.format.FeatureFlags.WITH_CHATTR;
+import static org.jcasync.format.FeatureFlags.WITH_XATTRS;
+import static org.jcasync.format.FeatureFlags.WITH_SELINUX;
+import static org.jcasync.format.FeatureFlags.WITH_FCAPS;
+import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
 
 /**
  * A streaming, strict reader of casync's catar stream. It pulls the stream once, front to back, and reports each
@@ -63,16 +73,6 @@ public final class CatarDecoder implements Closeable {
     private static final int S_IFCHR = 0020000;
     private static final int S_IFIFO = 0010000;
 
-    private static final long WITH_SYMLINKS = 0x200L;
-    private static final long WITH_DEVICE_NODES = 0x400L;
-    private static final long WITH_FIFOS = 0x800L;
-    private static final long WITH_SOCKETS = 0x1000L;
-    private static final long WITH_FAT_ATTRS = 0xe000L;
-    private static final long WITH_CHATTR = 0x3ff0000L;
-    private static final long WITH_XATTRS = 0x10000000L;
-    private static final long WITH_SELINUX = 0x40000000L;
-    private static final long WITH_FCAPS = 0x80000000L;
-    private static final long NUMERIC_IDS = FeatureFlags.WITH_16BIT_UIDS | FeatureFlags.WITH_32BIT_UIDS;
     private static final long TIME_BITS = FeatureFlags.WITH_NSEC_TIME | FeatureFlags.WITH_USEC_TIME
             | FeatureFlags.WITH_SEC_TIME | FeatureFlags.WITH_2SEC_TIME;
 

@@ -22,6 +22,17 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import static org.jcasync.format.FeatureFlags.WITH_SYMLINKS;
+import static org.jcasync.format.FeatureFlags.WITH_DEVICE_NODES;
+import static org.jcasync.format.FeatureFlags.WITH_FIFOS;
+import static org.jcasync.format.FeatureFlags.WITH_SOCKETS;
+import static org.jcasync.format.FeatureFlags.WITH_FAT_ATTRS;
+import static org.jcasync.format.FeatureFlags.WITH_CHATTR;
+import static org.jcasync.format.FeatureFlags.WITH_XATTRS;
+import static org.jcasync.format.FeatureFlags.WITH_SELINUX;
+import static org.jcasync.format.FeatureFlags.WITH_FCAPS;
+import static org.jcasync.format.FeatureFlags.WITH_QUOTA_PROJID;
+import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
 
 /**
  * Serializes a directory tree as casync's catar stream, byte for byte what {@code casync make x.catar DIR} writes
@@ -49,17 +60,6 @@ public final class CatarEncoder {
     private static final long[] CHATTR_FEATURE = {0x10000L, 0x20000L, 0x40000L, 0x80000L, 0x100000L, 0x200000L,
         0x400000L, 0x800000L, 0x1000000L, 0x2000000L};
 
-    private static final long WITH_SYMLINKS = 0x200L;
-    private static final long WITH_DEVICE_NODES = 0x400L;
-    private static final long WITH_FIFOS = 0x800L;
-    private static final long WITH_SOCKETS = 0x1000L;
-    private static final long WITH_FAT_ATTRS = 0xe000L;
-    private static final long WITH_CHATTR = 0x3ff0000L;
-    private static final long WITH_XATTRS = 0x10000000L;
-    private static final long WITH_SELINUX = 0x40000000L;
-    private static final long WITH_FCAPS = 0x80000000L;
-    private static final long WITH_QUOTA_PROJID = 0x100000000L;
-    private static final long NUMERIC_IDS = FeatureFlags.WITH_16BIT_UIDS | FeatureFlags.WITH_32BIT_UIDS;
 
     // statfs magics (linux/magic.h).
     private static final long EXT4_SUPER_MAGIC = 0xef53L;

@@ -31,6 +31,28 @@ public final class FeatureFlags {
     public static final long WITH_SUBVOLUME = 0x4000000L;
     /** btrfs read-only subvolume. */
     public static final long WITH_SUBVOLUME_RO = 0x8000000L;
+    /** Symbolic links. */
+    public static final long WITH_SYMLINKS = 0x200L;
+    /** Block and character devices. */
+    public static final long WITH_DEVICE_NODES = 0x400L;
+    /** Named pipes. */
+    public static final long WITH_FIFOS = 0x800L;
+    /** Unix sockets. */
+    public static final long WITH_SOCKETS = 0x1000L;
+    /** FAT hidden/system/archive attributes. */
+    public static final long WITH_FAT_ATTRS = 0xe000L;
+    /** The ten chattr(1) flags casync records. */
+    public static final long WITH_CHATTR = 0x3ff0000L;
+    /** Extended attributes. */
+    public static final long WITH_XATTRS = 0x10000000L;
+    /** SELinux labels. */
+    public static final long WITH_SELINUX = 0x40000000L;
+    /** File capabilities. */
+    public static final long WITH_FCAPS = 0x80000000L;
+    /** Quota project ids. */
+    public static final long WITH_QUOTA_PROJID = 0x100000000L;
+    /** Either numeric uid/gid width. */
+    public static final long NUMERIC_IDS = WITH_16BIT_UIDS | WITH_32BIT_UIDS;
     /** Every WITH_* bit. */
     public static final long WITH_MASK = 0x1ffffffffL;
     /** Honour .caexclude files. */
