@@ -6,7 +6,6 @@ import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -16,7 +15,7 @@ import java.util.concurrent.Future;
  * {@link ChunkStore#get}, with a bounded window of chunks fetched ahead on a pool. Memory: the window, whatever the
  * stream's size. Closing cancels the fetches still pending (the store and the pool stay open).
  */
-public final class ChunkedInputStream extends InputStream {
+public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
     private final Index index;
     private final ChunkStore store;
     private final ExecutorService pool;
@@ -24,8 +23,6 @@ public final class ChunkedInputStream extends InputStream {
     private final ArrayDeque<Future<byte[]>> window = new ArrayDeque<>();
     private int next;
     private int current = -1;
-    private byte[] chunk;
-    private int pos;
     private boolean closed;
 
     /** Reads {@code index}'s chunks from {@code store}, fetching up to {@code ahead} chunks ahead on {@code pool}. */
@@ -36,23 +33,21 @@ public final class ChunkedInputStream extends InputStream {
         this.ahead = Math.max(1, ahead);
     }
 
-    private boolean fill() throws IOException {
+    @Override
+    protected byte[] nextBlock() throws IOException {
         if (closed) {
             throw new IOException("stream closed");
         }
-        while (chunk == null || pos == chunk.length) {
-            if (current + 1 >= index.size()) {
-                return false;
-            }
-            while (next < index.size() && next - (current + 1) < ahead) {
-                final int p = next++;
-                window.add(pool.submit(() -> fetch(p)));
-            }
-            chunk = Futures.await(window.poll());
-            current++;
-            pos = 0;
+        if (current + 1 >= index.size()) {
+            return null;
         }
-        return true;
+        while (next < index.size() && next - (current + 1) < ahead) {
+            final int p = next++;
+            window.add(pool.submit(() -> fetch(p)));
+        }
+        byte[] chunk = Futures.await(window.poll());
+        current++;
+        return chunk;
     }
 
     private byte[] fetch(int p) throws IOException {
@@ -66,30 +61,6 @@ public final class ChunkedInputStream extends InputStream {
     }
 
     @Override
-    public int read() throws IOException {
-        return fill() ? chunk[pos++] & 0xff : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-        if (len == 0) {
-            return 0;
-        }
-        if (!fill()) {
-            return -1;
-        }
-        int k = Math.min(len, chunk.length - pos);
-        System.arraycopy(chunk, pos, b, off, k);
-        pos += k;
-        return k;
-    }
-
-    @Override
-    public int available() {
-        return chunk == null || closed ? 0 : chunk.length - pos;
-    }
-
-    @Override
     public void close() {
         if (!closed) {
             closed = true;
@@ -97,7 +68,7 @@ public final class ChunkedInputStream extends InputStream {
                 f.cancel(true);
             }
             window.clear();
-            chunk = null;
+            discard();
         }
     }
 }

@@ -101,57 +101,39 @@ public final class BlockPipe {
 
     /** The consumer's end. */
     public InputStream source() {
-        return new InputStream() {
-            private byte[] block;
-            private int pos;
+        return new BlockInputStream() {
             private boolean eof;
 
-            private boolean fill() throws IOException {
-                while (!eof && (block == null || pos == block.length)) {
-                    try {
-                        block = queue.take();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new InterruptedIOException("interrupted while reading from a pipe");
-                    }
-                    pos = 0;
-                    if (block == EOF) {
-                        eof = true;
-                        Throwable t = failure;
-                        if (t instanceof IOException io) {
-                            throw io;
-                        }
-                        if (t instanceof RuntimeException re) {
-                            throw re;
-                        }
-                        if (t instanceof Error er) {
-                            throw er;
-                        }
-                        if (t != null) {
-                            throw new IOException(t);
-                        }
-                    }
-                }
-                return !eof;
-            }
-
             @Override
-            public int read() throws IOException {
-                return fill() ? block[pos++] & 0xff : -1;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (len == 0) {
-                    return 0;
+            protected byte[] nextBlock() throws IOException {
+                if (eof) {
+                    return null;
                 }
-                if (!fill()) {
-                    return -1;
+                byte[] block;
+                try {
+                    block = queue.take();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted while reading from a pipe");
                 }
-                int k = Math.min(len, block.length - pos);
-                System.arraycopy(block, pos, b, off, k);
-                pos += k;
-                return k;
+                if (block != EOF) {
+                    return block;
+                }
+                eof = true;
+                Throwable t = failure;
+                if (t instanceof IOException io) {
+                    throw io;
+                }
+                if (t instanceof RuntimeException re) {
+                    throw re;
+                }
+                if (t instanceof Error er) {
+                    throw er;
+                }
+                if (t != null) {
+                    throw new IOException(t);
+                }
+                return null;
             }
 
             @Override
