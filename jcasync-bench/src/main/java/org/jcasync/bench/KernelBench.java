@@ -25,10 +25,15 @@ import java.util.Random;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 public class KernelBench {
+    private static final int BATCH = 128;
     private final byte[] data = new byte[8 << 20];
     private Chunker chunker;
     private Hasher openssl;
     private MessageDigest jdk;
+    /** The buffer as a batch of 128 chunk-sized messages of 64 KiB, and their digests. */
+    private final long[] batchOffs = new long[BATCH];
+    private final long[] batchLens = new long[BATCH];
+    private final byte[] batchOut = new byte[BATCH * DigestAlgorithm.DIGEST_LENGTH];
 
     /** Fills the buffer with half random, half text-like data. */
     @Setup
@@ -41,6 +46,13 @@ public class KernelBench {
         chunker = new Chunker(ChunkerParams.DEFAULT);
         openssl = DigestAlgorithm.SHA512_256.newHasher();
         jdk = MessageDigest.getInstance("SHA-512/256");
+        for (int i = 0; i < BATCH; i++) {
+            batchOffs[i] = (long) i * (data.length / BATCH);
+            batchLens[i] = data.length / BATCH;
+        }
+        if (!DigestAlgorithm.nativeMultiBuffer()) {
+            System.err.println("KernelBench: no native multi-buffer SHA-512/256 here; sha512256Batch* measure OpenSSL");
+        }
     }
 
     /** Buzhash chunking. */
@@ -71,6 +83,24 @@ public class KernelBench {
     public byte[] sha512256Jdk() {
         jdk.update(data, 0, data.length);
         return jdk.digest();
+    }
+
+    /** SHA-512/256 of 128 messages of 64 KiB with the AVX-512 multi-buffer digest (eight at a time). */
+    @Benchmark
+    public byte[] sha512256BatchMultiBuffer() {
+        DigestAlgorithm.SHA512_256.digestMany(data, batchOffs, batchLens, BATCH, batchOut);
+        return batchOut;
+    }
+
+    /** The same 128 messages one after the other through libcrypto: what the multi-buffer digest replaces. */
+    @Benchmark
+    public byte[] sha512256BatchOpenSsl() {
+        int len = data.length / BATCH;
+        for (int i = 0; i < BATCH; i++) {
+            System.arraycopy(openssl.digest(data, i * len, len), 0, batchOut, i * DigestAlgorithm.DIGEST_LENGTH,
+                    DigestAlgorithm.DIGEST_LENGTH);
+        }
+        return batchOut;
     }
 
     /** zstd level 3 in 64 KiB chunks. */

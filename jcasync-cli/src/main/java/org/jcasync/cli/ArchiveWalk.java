@@ -132,12 +132,10 @@ final class ArchiveWalk implements Closeable {
     }
 
     private static ArchiveWalk openDirectory(CasyncOptions o, Path dir) throws IOException {
-        if (o.uidShift != null || o.uidRange != null) {
-            throw new UserException("--uid-shift/--uid-range for directories are not supported yet");
-        }
         long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), FeatureFlags.WITH_MASK, o.excludeNodump,
                 o.excludeSubmounts, o.excludeFile, o.digestAlgorithm() == DigestAlgorithm.SHA512_256);
-        CatarEncoder encoder = new CatarEncoder(flags);
+        long[] uid = o.uidMapping();
+        CatarEncoder encoder = new CatarEncoder(flags).uidMapping(uid[0], uid[1]);
         BlockPipe pipe = new BlockPipe(8, 1 << 20);
         Thread t = Thread.ofPlatform().name("jcasync-catar").daemon(true).start(() -> {
             try (OutputStream sink = pipe.sink()) {

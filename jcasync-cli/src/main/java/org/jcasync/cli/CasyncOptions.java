@@ -182,6 +182,30 @@ final class CasyncOptions {
         return true;
     }
 
+    /**
+     * casync's {@code --uid-shift}/{@code --uid-range}: {shift, range} to apply (range 0 = the full 32-bit range),
+     * or {0, 0} when neither asks for a mapping.
+     */
+    long[] uidMapping() {
+        boolean apply = false;
+        long shift = 0;
+        long range = 0x10000;
+        if (uidShift != null) {
+            if (uidShift.equals("yes") || uidShift.equals("no")) {
+                apply = uidShift.equals("yes");
+            } else {
+                shift = Long.parseUnsignedLong(uidShift);
+                apply = true;
+            }
+        }
+        if (uidRange != null) {
+            long r = Long.parseUnsignedLong(uidRange);
+            range = r == 0x100000000L ? 0 : r;
+            apply = true;
+        }
+        return apply ? new long[] {shift, range} : new long[] {0, 0};
+    }
+
     /** Validates options that only need to parse. */
     void validate() {
         for (List<String> l : List.of(with, without)) {

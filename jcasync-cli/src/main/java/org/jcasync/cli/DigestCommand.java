@@ -138,15 +138,13 @@ final class DigestCommand implements Callable<Integer> {
 
     /** The digest of the catar stream {@code make X.catar DIR} would write (with --digest, as casync). */
     private ChunkId digestTree(Path dir) throws java.io.IOException {
-        if (o.uidShift != null || o.uidRange != null) {
-            throw new UserException("--uid-shift/--uid-range for directory archives are not supported yet");
-        }
         DigestAlgorithm digest = o.digestAlgorithm();
         long flags = org.jcasync.format.FeatureFlags.forMake(o.withFlags(), o.withoutFlags(),
                 org.jcasync.format.FeatureFlags.WITH_MASK, o.excludeNodump, o.excludeSubmounts, o.excludeFile,
                 digest == DigestAlgorithm.SHA512_256);
         org.jcasync.io.HashingOutputStream hos = new org.jcasync.io.HashingOutputStream(null, digest.newHasher());
-        new org.jcasync.catar.CatarEncoder(flags).encode(dir, hos);
+        long[] uid = o.uidMapping();
+        new org.jcasync.catar.CatarEncoder(flags).uidMapping(uid[0], uid[1]).encode(dir, hos);
         return ChunkId.of(hos.digest());
     }
 

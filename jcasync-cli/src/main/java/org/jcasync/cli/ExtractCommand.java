@@ -1,6 +1,14 @@
 package org.jcasync.cli;
 
 import org.jcasync.blob.BlobExtractor;
+import org.jcasync.blob.ChunkedInputStream;
+import org.jcasync.catar.CatarDecoder;
+import org.jcasync.format.FeatureFlags;
+import org.jcasync.tree.TreeExtractOptions;
+import org.jcasync.tree.TreeExtractStats;
+import org.jcasync.tree.TreeExtractor;
+import org.jcasync.tree.TreeSeed;
+import org.jcasync.store.StoreRouter;
 import org.jcasync.blob.ExtractOptions;
 import org.jcasync.blob.ExtractStats;
 import org.jcasync.index.Index;
@@ -14,6 +22,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,22 +31,174 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 
-/** {@code extract BLOB_INDEX [OUTPUT|BLOCKDEV|-]}: rebuild a blob from stores and seeds. */
+/**
+ * {@code extract BLOB_INDEX [OUTPUT|BLOCKDEV|-]}: rebuild a blob from stores and seeds; {@code extract ARCHIVE|
+ * ARCHIVE_INDEX [DIR]}: apply a directory tree to a directory.
+ */
 @Command(name = "extract", sortOptions = false, usageHelpWidth = 100,
-        description = {"Rebuild a blob (file or block device) from its index (.caibx).",
-                "Chunks come from the output itself (in place), seeds (--seed, and the existing output unless",
-                "--seed-output=no), --cache and the stores, every one verified. Ends with a one-line report on",
-                "stderr (--print-stats: JSON)."})
+        description = {"Rebuild a blob (file or block device) from its index (.caibx), or a directory tree from",
+                "its archive (.catar) or archive index (.caidx).",
+                "Blob chunks come from the output itself (in place), seeds (--seed, and the existing output unless",
+                "--seed-output=no), --cache and the stores, every one verified.",
+                "Trees are applied to DIR (default: the current directory) touching only what differs: unchanged",
+                "files are kept, changed ones are written to a temp file and renamed over, --delete removes what the",
+                "archive does not list, --seed=DIR supplies files at the same relative path (--hardlink links them).",
+                "Ends with a one-line report on stderr (--print-stats: JSON)."})
 final class ExtractCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;
 
-    @Parameters(index = "0", paramLabel = "BLOB_INDEX", description = "Index to extract (.caibx, or - for stdin)")
+    @Parameters(index = "0", paramLabel = "INPUT",
+            description = "What to extract: .caibx, .catar or .caidx (- for stdin, with --what)")
     String input;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "OUTPUT",
-            description = "File or block device to write (- or none: stdout)")
+            description = "Blob: file or block device to write (- or none: stdout). Tree: directory (default .)")
     String output;
+
+    enum Operation { ARCHIVE, ARCHIVE_INDEX, BLOB_INDEX }
+
+    /** casync's choice of what to extract: --what, the input's suffix, then the kind of output that exists. */
+    private Operation operation() throws IOException {
+        Operation op = null;
+        if (o.what != null) {
+            op = switch (o.what) {
+                case "archive" -> Operation.ARCHIVE;
+                case "archive-index" -> Operation.ARCHIVE_INDEX;
+                case "blob-index" -> Operation.BLOB_INDEX;
+                default -> throw new UserException("\"extract\" operation may only be combined with --what=archive,"
+                        + " --what=archive-index, --what=blob-index.");
+            };
+        }
+        if (op == null && !input.equals("-")) {
+            if (Locations.hasSuffix(input, ".catar")) {
+                op = Operation.ARCHIVE;
+            } else if (Locations.hasSuffix(input, ".caidx")) {
+                op = Operation.ARCHIVE_INDEX;
+            } else if (Locations.hasSuffix(input, ".caibx")) {
+                op = Operation.BLOB_INDEX;
+            } else {
+                throw new UserException("File to read from does not have valid suffix, refusing. "
+                        + "(May be one of: .catar, .caidx, .caibx)");
+            }
+        }
+        if (output != null && !output.equals("-")) {
+            Path out = Locations.local(output);
+            if (Files.isDirectory(out)) {
+                if (op == null) {
+                    op = Operation.ARCHIVE_INDEX;
+                } else if (op == Operation.BLOB_INDEX) {
+                    throw new UserException("Output is a directory, but attempted to extract blob index. Refusing.");
+                }
+            } else if (Files.isRegularFile(out) || org.jcasync.internal.fs.LinuxFile.isBlockDevice(out)) {
+                if (op == null) {
+                    op = Operation.BLOB_INDEX;
+                } else if (op != Operation.BLOB_INDEX) {
+                    throw new UserException("Output is a regular file or block device, but attempted to extract an "
+                            + "archive.");
+                }
+            } else if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new UserException("Output is neither a directory, a regular file, nor a block device. "
+                        + "Refusing.");
+            }
+        }
+        if (op == null) {
+            throw new UserException("Couldn't figure out what to extract. Refusing. Use --what=archive, "
+                    + "--what=archive-index or --what=blob-index.");
+        }
+        return op;
+    }
+
+    private int extractTree(Operation op) throws Exception {
+        if (output == null) {
+            output = ".";
+        }
+        if (output.equals("-")) {
+            throw new UserException("Output is neither a directory, a regular file, nor a block device. Refusing.");
+        }
+        Path out = Locations.local(output);
+        List<Path> seeds = new ArrayList<>();
+        for (String s : o.seeds) {
+            Path p = Locations.local(s);
+            if (!Files.isDirectory(p)) {
+                throw new UserException("Seed " + s + " is not a directory (tree extraction takes directories as "
+                        + "seeds)");
+            }
+            seeds.add(p);
+        }
+        long[] uid = o.uidMapping();
+        TreeExtractOptions opts = new TreeExtractOptions(FeatureFlags.decodeMask(o.withFlags(), o.withoutFlags()),
+                o.delete, o.undoImmutable, o.hardlink, o.reflink, o.punchHoles, uid[0], uid[1], seeds, o.seedOutput);
+        boolean stdin = input.equals("-");
+        TreeExtractStats stats;
+        List<TreeSeed> treeSeeds = new ArrayList<>();
+        String storeLocation = null;
+        ChunkedInputStream chunks = null;
+        ChunkStore store = null;
+        ExecutorService pool = null;
+        try {
+            CatarDecoder decoder;
+            if (op == Operation.ARCHIVE) {
+                InputStream in = stdin ? System.in : Files.newInputStream(Locations.local(input));
+                decoder = new CatarDecoder(new java.io.BufferedInputStream(in, 1 << 16));
+            } else {
+                Index index = stdin ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
+                store = Stores.forReading(o, stdin ? null : input, index);
+                storeLocation = store.location();
+                if (o.cache != null) {
+                    store = new CachedStore(new LocalStore(Locations.local(o.cache),
+                            new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm())), store);
+                }
+                pool = Pools.workers(o.threads);
+                List<Path> seedTrees = new ArrayList<>(seeds);
+                if (o.seedOutput && Files.isDirectory(out)) {
+                    seedTrees.add(out);
+                }
+                List<ChunkStore> sources = new ArrayList<>();
+                for (Path s : seedTrees) {
+                    try {
+                        TreeSeed seed = TreeSeed.build(s, index, pool);
+                        treeSeeds.add(seed);
+                        sources.add(seed);
+                    } catch (IOException e) {
+                        System.err.println("jcasync: warning: seed " + s + " not used: " + e.getMessage());
+                    }
+                }
+                sources.add(store);
+                store = sources.size() == 1 ? store : new StoreRouter(sources);
+                chunks = new ChunkedInputStream(index, store, pool, 8 * o.threads);
+                decoder = new CatarDecoder(chunks, index.featureFlags());
+            }
+            try (CatarDecoder d = decoder) {
+                stats = new TreeExtractor(opts).extract(d, out);
+            } catch (IOException e) {
+                throw MakeCommand.context(e, "extracting to " + output);
+            }
+        } finally {
+            if (chunks != null) {
+                chunks.close();
+            }
+            if (store != null) {
+                store.close();
+            }
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+        }
+        StringBuilder from = new StringBuilder();
+        for (TreeSeed s : treeSeeds) {
+            from.append(String.format("; %d chunks (%.1f MiB) from %s", s.hits(), s.hitBytes() / 1048576.0,
+                    s.location()));
+        }
+        if (store != null) {
+            from.append(String.format("; %.1f MiB read from %s", store.bytesRead() / 1048576.0, storeLocation));
+        }
+        System.err.println("jcasync: extract: " + stats.summary() + from);
+        if (o.printStats) {
+            System.out.println(stats.toJson());
+        }
+        return 0;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -45,17 +206,9 @@ final class ExtractCommand implements Callable<Integer> {
             return 0;
         }
         o.validate();
-        if (o.what != null && !o.what.equals("blob-index")) {
-            throw new UserException("only blob indexes (--what=blob-index) can be extracted so far");
-        }
-        if (!input.equals("-") && o.what == null) {
-            if (Locations.hasSuffix(input, ".catar") || Locations.hasSuffix(input, ".caidx")) {
-                throw new UserException("directory archives (" + input + ") are not supported yet");
-            }
-            if (!Locations.hasSuffix(input, ".caibx")) {
-                throw new UserException("File to read from does not have valid suffix, refusing. "
-                        + "(May be one of: .catar, .caidx, .caibx)");
-            }
+        Operation op = operation();
+        if (op != Operation.BLOB_INDEX) {
+            return extractTree(op);
         }
         Index index = input.equals("-") ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
         ChunkStore store = Stores.forReading(o, input, index);

@@ -167,13 +167,11 @@ final class MakeCommand implements Callable<Integer> {
         if (o.cache != null || o.cacheAuto) {
             throw new UserException("--cache for directory archives is not supported yet");
         }
-        if (o.uidShift != null || o.uidRange != null) {
-            throw new UserException("--uid-shift/--uid-range for directory archives are not supported yet");
-        }
         DigestAlgorithm digest = o.digestAlgorithm();
         long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), FeatureFlags.WITH_MASK, o.excludeNodump,
                 o.excludeSubmounts, o.excludeFile, digest == DigestAlgorithm.SHA512_256);
-        CatarEncoder encoder = new CatarEncoder(flags);
+        long[] uid = o.uidMapping();
+        CatarEncoder encoder = new CatarEncoder(flags).uidMapping(uid[0], uid[1]);
         boolean toStdout = output == null || output.equals("-");
         if (kind == Kind.CATAR) {
             if (toStdout) {

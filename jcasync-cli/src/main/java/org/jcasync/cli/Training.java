@@ -18,7 +18,10 @@ public final class Training {
     private Training() {
     }
 
-    /** Runs make, extract (plain, seeded, in place, to a stream), digest and gc in a temporary directory. */
+    /**
+     * Runs make, extract (plain, seeded, in place, to a stream), digest and gc of a blob, and make, extract (new,
+     * update, seeded), mtree and list of a tree, in a temporary directory.
+     */
     public static void main(String[] args) throws IOException {
         Path dir = Files.createTempDirectory("jcasync-training");
         PrintStream out = System.out;
@@ -35,6 +38,13 @@ public final class Training {
             data[5 << 20] ^= 1;
             Path b = dir.resolve("b.bin");
             Files.write(b, data);
+            // A small tree (files, a link, a sub-directory) for the tree verbs.
+            Path tree = dir.resolve("tree");
+            Files.createDirectories(tree.resolve("sub/deeper"));
+            Files.write(tree.resolve("sub/f1"), java.util.Arrays.copyOf(data, 300_000));
+            Files.write(tree.resolve("sub/deeper/f2"), "hello\n".getBytes());
+            Files.write(tree.resolve("empty"), new byte[0]);
+            Files.createSymbolicLink(tree.resolve("link"), Path.of("sub/f1"));
             String s = "--store=" + dir.resolve("s.castr");
             PrintWriter pw = new PrintWriter(nul);
             for (int round = 0; round < 3; round++) {
@@ -48,6 +58,13 @@ public final class Training {
                 run(pw, "digest", a.toString());
                 run(pw, s, "-n", "gc", dir + "/a.caibx");
                 run(pw, "--help");
+                run(pw, "make", dir + "/t.catar", tree.toString());
+                run(pw, s, "make", dir + "/t.caidx", tree.toString());
+                run(pw, "extract", dir + "/t.catar", dir + "/tx");
+                run(pw, s, "extract", dir + "/t.caidx", dir + "/tx");
+                run(pw, s, "--seed=" + tree, "extract", dir + "/t.caidx", dir + "/ty");
+                run(pw, "mtree", dir + "/t.catar");
+                run(pw, "list", tree.toString());
             }
         } finally {
             System.setOut(out);

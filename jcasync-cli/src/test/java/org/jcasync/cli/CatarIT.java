@@ -247,16 +247,6 @@ class CatarIT {
     }
 
     @Test
-    void caexcludeIsRefusedNotMisencoded() throws Exception {
-        Path e = Files.createDirectories(work.resolve("exclude-tree"));
-        Files.writeString(e.resolve(".caexclude"), "x\n");
-        Tools.Result r = jcasync(work, "make", "ex.catar", e.toString());
-        assertThat(r.exit()).isNotZero();
-        assertThat(r.err()).contains(".caexclude");
-        assertThat(work.resolve("ex.catar")).doesNotExist();
-    }
-
-    @Test
     void blobRulesStillHold() throws Exception {
         Tools.Result r = jcasync(work, "make", "x.caibx", tree.toString());
         assertThat(r.exit()).isNotZero();

@@ -1,11 +1,13 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
 import org.jcasync.internal.fs.LinuxFile;
 import org.jcasync.io.AtomicFile;
 import org.jcasync.store.CachedStore;
+import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
 
@@ -41,6 +43,8 @@ import java.util.function.LongConsumer;
  */
 public final class BlobExtractor {
     private static final int BATCH_BYTES = 4 << 20;
+    /** Chunks per store request: enough for the eight lanes of the multi-buffer digest. */
+    private static final int STORE_BATCH = 16;
 
     private final Index index;
     private final ChunkStore store;
@@ -535,20 +539,35 @@ public final class BlobExtractor {
                 todo.add(first);
             }
         }
-        List<int[]> work = new ArrayList<>(todo.size());
-        for (int f : todo) {
-            work.add(new int[] {f});
+        // Batches of chunks: a store verifies a batch with one multi-buffer digest call.
+        List<int[]> work = new ArrayList<>();
+        for (int i = 0; i < todo.size(); i += STORE_BATCH) {
+            int[] b = new int[Math.min(STORE_BATCH, todo.size() - i)];
+            for (int k = 0; k < b.length; k++) {
+                b[k] = todo.get(i + k);
+            }
+            work.add(b);
         }
         runAll(work, w -> {
-            int first = w[0];
-            ChunkId id = index.id(first);
-            byte[] data = store.get(id);
-            if (data.length != index.chunkSize(first)) {
-                throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + data.length
-                        + " bytes, the index says " + index.chunkSize(first), null);
+            List<ChunkId> ids = new ArrayList<>(w.length);
+            for (int first : w) {
+                ids.add(index.id(first));
             }
-            boolean hit = store instanceof CachedStore c && c.lastGetWasHit();
-            writeAll(first, data, data.length, hit ? stats.cache : stats.store);
+            boolean[] hit = new boolean[w.length];
+            byte[][] got = store instanceof CachedStore c ? c.getAll(ids, hit) : store.getAll(ids);
+            for (int k = 0; k < w.length; k++) {
+                int first = w[k];
+                ChunkId id = ids.get(k);
+                byte[] data = got[k];
+                if (data == null) {
+                    throw new ChunkMissingException(id, store.location());
+                }
+                if (data.length != index.chunkSize(first)) {
+                    throw new StoreException(id, "chunk " + id + " from " + store.location() + " has "
+                            + data.length + " bytes, the index says " + index.chunkSize(first), null);
+                }
+                writeAll(first, data, data.length, hit[k] ? stats.cache : stats.store);
+            }
             return null;
         });
     }

@@ -1,5 +1,6 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.Chunker;
 import org.jcasync.chunk.ChunkerParams;
@@ -225,22 +226,31 @@ public final class BlobMaker {
     }
 
     private Done[] process(List<Piece> pieces, BlobSource src) throws IOException {
-        Done[] done = new Done[pieces.size()];
-        Hasher md = digest.newHasher();
-        byte[] buf = null;
-        for (int i = 0; i < pieces.size(); i++) {
+        int n = pieces.size();
+        Done[] done = new Done[n];
+        long total = 0;
+        for (Piece p : pieces) {
+            total += p.size();
+        }
+        // The batch's data side by side in one buffer, so its chunks are hashed together (multi-buffer SHA).
+        byte[] data = new byte[(int) total];
+        long[] offs = new long[n];
+        long[] lens = new long[n];
+        int[] which = new int[n];
+        int k = 0;
+        int at = 0;
+        for (int i = 0; i < n; i++) {
             Piece p = pieces.get(i);
             boolean hole = src != null && src.isHole(p.start(), p.start() + p.size());
-            byte[] data = p.data();
-            if (!hole && data == null) {
-                if (buf == null || buf.length < p.size()) {
-                    buf = new byte[p.size()];
+            if (!hole) {
+                if (p.data() != null) {
+                    System.arraycopy(p.data(), 0, data, at, p.size());
+                } else {
+                    src.read(p.start(), data, at, p.size());
                 }
-                src.read(p.start(), buf, 0, p.size());
-                data = buf;
             }
             // All-zero chunks (holes, or zeros written as data) have an id known per size: no digest needed.
-            if (hole || BlobWriter.isZero(data, 0, p.size())) {
+            if (hole || BlobWriter.isZero(data, at, p.size())) {
                 ChunkId id = zeroIds.computeIfAbsent(p.size(), s -> digest.digest(new byte[s], 0, s));
                 zero.incrementAndGet();
                 done[i] = new Done(id, p.size());
@@ -252,11 +262,19 @@ public final class BlobMaker {
                 }
                 continue;
             }
-            md.update(data, 0, p.size());
-            ChunkId id = ChunkId.of(md.digest());
-            done[i] = new Done(id, p.size());
+            offs[k] = at;
+            lens[k] = p.size();
+            which[k++] = i;
+            at += p.size();
+        }
+        byte[] ids = new byte[DigestAlgorithm.DIGEST_LENGTH * k];
+        digest.digestMany(data, offs, lens, k, ids);
+        for (int j = 0; j < k; j++) {
+            ChunkId id = ChunkId.of(java.util.Arrays.copyOfRange(ids, DigestAlgorithm.DIGEST_LENGTH * j,
+                    DigestAlgorithm.DIGEST_LENGTH * (j + 1)));
+            done[which[j]] = new Done(id, (int) lens[j]);
             if (store != null && seen.add(id)) {
-                count(store.put(id, data, 0, p.size()));
+                count(store.put(id, data, (int) offs[j], (int) lens[j]));
             } else {
                 reused.incrementAndGet();
             }

@@ -1,5 +1,6 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
 import org.jcasync.store.ChunkStore;
@@ -16,13 +17,16 @@ import java.util.concurrent.Future;
  * stream's size. Closing cancels the fetches still pending (the store and the pool stay open).
  */
 public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
+    /** Chunks per store request: a store verifies a batch with one multi-buffer digest call. */
+    private static final int BATCH = 8;
     private final Index index;
     private final ChunkStore store;
     private final ExecutorService pool;
     private final int ahead;
-    private final ArrayDeque<Future<byte[]>> window = new ArrayDeque<>();
+    private final ArrayDeque<Future<byte[][]>> window = new ArrayDeque<>();
     private int next;
-    private int current = -1;
+    private byte[][] batch;
+    private int inBatch;
     private boolean closed;
 
     /** Reads {@code index}'s chunks from {@code store}, fetching up to {@code ahead} chunks ahead on {@code pool}. */
@@ -30,7 +34,7 @@ public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
         this.index = index;
         this.store = store;
         this.pool = pool;
-        this.ahead = Math.max(1, ahead);
+        this.ahead = Math.max(1, (ahead + BATCH - 1) / BATCH);
     }
 
     @Override
@@ -38,33 +42,46 @@ public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
         if (closed) {
             throw new IOException("stream closed");
         }
-        if (current + 1 >= index.size()) {
-            return null;
+        if (batch == null || inBatch == batch.length) {
+            while (next < index.size() && window.size() < ahead) {
+                final int from = next;
+                final int to = Math.min(index.size(), from + BATCH);
+                next = to;
+                window.add(pool.submit(() -> fetch(from, to)));
+            }
+            if (window.isEmpty()) {
+                return null;
+            }
+            batch = Futures.await(window.poll());
+            inBatch = 0;
         }
-        while (next < index.size() && next - (current + 1) < ahead) {
-            final int p = next++;
-            window.add(pool.submit(() -> fetch(p)));
-        }
-        byte[] chunk = Futures.await(window.poll());
-        current++;
-        return chunk;
+        return batch[inBatch++];
     }
 
-    private byte[] fetch(int p) throws IOException {
-        ChunkId id = index.id(p);
-        byte[] d = store.get(id);
-        if (d.length != index.chunkSize(p)) {
-            throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + d.length
-                    + " bytes, the index says " + index.chunkSize(p), null);
+    private byte[][] fetch(int from, int to) throws IOException {
+        java.util.List<ChunkId> ids = new java.util.ArrayList<>(to - from);
+        for (int p = from; p < to; p++) {
+            ids.add(index.id(p));
         }
-        return d;
+        byte[][] got = store.getAll(ids);
+        for (int k = 0; k < got.length; k++) {
+            ChunkId id = ids.get(k);
+            if (got[k] == null) {
+                throw new org.jcasync.store.ChunkMissingException(id, store.location());
+            }
+            if (got[k].length != index.chunkSize(from + k)) {
+                throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + got[k].length
+                        + " bytes, the index says " + index.chunkSize(from + k), null);
+            }
+        }
+        return got;
     }
 
     @Override
     public void close() {
         if (!closed) {
             closed = true;
-            for (Future<byte[]> f : window) {
+            for (Future<byte[][]> f : window) {
                 f.cancel(true);
             }
             window.clear();

@@ -1,5 +1,6 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkerParams;
 
 import java.io.IOException;

@@ -2,10 +2,12 @@ package org.jcasync.blob;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.Chunker;
+import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.Hasher;
 import org.jcasync.index.Index;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.BitSet;
 
 /**
@@ -17,6 +19,11 @@ import java.util.BitSet;
  */
 final class SeedScanner {
     private static final int READ = 1 << 20;
+    /** Index chunks checked together while following a run (the multi-buffer digest has eight lanes). */
+    private static final int FOLLOW = 8;
+    private final long[] offs = new long[FOLLOW];
+    private final long[] lens = new long[FOLLOW];
+    private final byte[] digests = new byte[FOLLOW * DigestAlgorithm.DIGEST_LENGTH];
 
     /** Told the data of a found chunk: index position {@code first} (its first occurrence). */
     @FunctionalInterface
@@ -61,20 +68,43 @@ final class SeedScanner {
         int next = -1;
         while (pos < to && pos < size) {
             if (next >= 0 && next < index.size()) {
-                int n = index.chunkSize(next);
-                if (pos + n <= size && !seed.isHole(pos, pos + n)) {
-                    int off = load(pos, n);
-                    md.update(bytesAt(), off, n);
-                    if (index.idEquals(next, md.digest())) {
-                        int first = table.firstPosition(index.id(next));
+                // Follow the run: assume the next few index chunks come next in the seed too and check them
+                // with one multi-buffer digest call; accept them up to the first that does not match.
+                int k = 0;
+                long span = 0;
+                while (k < FOLLOW && next + k < index.size()) {
+                    int n = index.chunkSize(next + k);
+                    if (pos + span + n > size || span + n > READ || seed.isHole(pos + span, pos + span + n)) {
+                        break;
+                    }
+                    offs[k] = span;
+                    lens[k] = n;
+                    span += n;
+                    k++;
+                }
+                int matched = 0;
+                if (k > 0) {
+                    int off = load(pos, (int) span);
+                    byte[] b = bytesAt();
+                    for (int j = 0; j < k; j++) {
+                        offs[j] += off;
+                    }
+                    index.digest().digestMany(b, offs, lens, k, digests);
+                    while (matched < k && index.idEquals(next + matched, Arrays.copyOfRange(digests,
+                            DigestAlgorithm.DIGEST_LENGTH * matched, DigestAlgorithm.DIGEST_LENGTH * (matched + 1)))) {
+                        int n = (int) lens[matched];
+                        int first = table.firstPosition(index.id(next + matched));
                         if (table.anyPending(first)) {
-                            found.found(first, bytesAt(), off, n);
+                            found.found(first, b, (int) offs[matched], n);
                         }
                         pos += n;
                         followed += n;
-                        next++;
-                        continue;
+                        matched++;
                     }
+                }
+                if (k > 0 && matched == k) {
+                    next += matched;
+                    continue;
                 }
                 next = -1;
             }

@@ -1,5 +1,6 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
 import org.jcasync.store.CachedStore;

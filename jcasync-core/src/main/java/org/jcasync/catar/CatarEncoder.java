@@ -4,6 +4,7 @@ import org.jcasync.format.FeatureFlags;
 import org.jcasync.internal.fs.FileMeta;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,6 +20,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +42,14 @@ import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
  *
  * <p>The tree is walked depth first; children are sorted by the raw bytes of their names ({@code strcmp}); file
  * contents are streamed. Only the listing of the directories on the current path and their GOODBYE items are held
- * in memory. Metadata that cannot be encoded exactly yet (ACLs, SELinux labels, FAT attributes, btrfs subvolumes,
- * {@code .caexclude} files, names that are not valid in the file-name charset) makes {@link #encode} fail with an
- * {@link IOException} naming the file, rather than write different bytes than casync.
+ * in memory. Metadata that cannot be encoded exactly yet (FAT attributes, btrfs subvolumes, names that are not
+ * valid in the file-name charset) makes {@link #encode} fail with an {@link IOException} naming the file, rather than
+ * write different bytes than casync.
+ *
+ * <p>{@code .caexclude} files are honoured as casync does ({@link ExcludeMatcher}), and, like casync 2+20201210, even
+ * without {@link FeatureFlags#EXCLUDE_FILE} ({@code --exclude-file=no} only clears the recorded bit there; the
+ * encoder check came in later upstream). SELinux labels are the {@code security.selinux} xattr up to its first NUL,
+ * for every kind of file, as libselinux's {@code lgetfilecon} reports it without label translation.
  */
 public final class CatarEncoder {
     private static final int S_IFMT = 0170000;
@@ -54,12 +61,8 @@ public final class CatarEncoder {
     private static final int S_IFCHR = 0020000;
     private static final int S_IFIFO = 0010000;
 
-    // chattr flags (linux/fs.h) and the feature bits casync maps them to (src/caformat-util.c).
+    /** chattr's nodump flag (linux/fs.h). */
     private static final int FS_NODUMP_FL = 0x40;
-    private static final int[] CHATTR = {0x20, 0x80, 0x4, 0x800000, 0x40, 0x10000, 0x10, 0x8, 0x400, 0x20000000};
-    private static final long[] CHATTR_FEATURE = {0x10000L, 0x20000L, 0x40000L, 0x80000L, 0x100000L, 0x200000L,
-        0x400000L, 0x800000L, 0x1000000L, 0x2000000L};
-
 
     // statfs magics (linux/magic.h).
     private static final long EXT4_SUPER_MAGIC = 0xef53L;
@@ -77,6 +80,7 @@ public final class CatarEncoder {
     private static final byte[] TRUSTED_PREFIX = "trusted.".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] FCAPS_NAME = "security.capability".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SELINUX_NAME = "security.selinux".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EXCLUDE_FILE_NAME = ExcludeMatcher.FILE_NAME.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ACL_ACCESS = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ACL_DEFAULT = "system.posix_acl_default".getBytes(StandardCharsets.US_ASCII);
 
@@ -89,6 +93,20 @@ public final class CatarEncoder {
     private static final byte[] NONE = new byte[0];
 
     private Out out;
+    private PayloadListener payloadListener;
+
+    /** Told where each file's payload lies in the stream, before its bytes are written. */
+    @FunctionalInterface
+    public interface PayloadListener {
+        /** The payload of {@code file} ({@code size} bytes) starts at stream offset {@code streamOffset}. */
+        void payload(Path file, long streamOffset, long size);
+    }
+
+    /** Sets the receiver of payload positions (used by tree seeds to read chunks back from the files). */
+    public CatarEncoder onPayload(PayloadListener l) {
+        this.payloadListener = l;
+        return this;
+    }
 
     /** An encoder writing {@code flags} (normalized first) into every ENTRY. */
     public CatarEncoder(long flags) {
@@ -157,6 +175,10 @@ public final class CatarEncoder {
         long magic;
         int chattr = -1;
         long mountId = -2;
+        /** The .caexclude rules for the entries of this directory (inherited, plus its own file once read). */
+        ExcludeMatcher exclude = ExcludeMatcher.NONE;
+        /** A directory with a .caexclude entry not read yet (read when the first child is tested). */
+        boolean excludeFilePending;
 
         Node(Path path, Map<String, Object> a) {
             this.path = path;
@@ -226,12 +248,7 @@ public final class CatarEncoder {
                 }
             }
             names.sort(Arrays::compareUnsigned);
-            for (byte[] name : names) {
-                if (Arrays.equals(name, ".caexclude".getBytes(StandardCharsets.US_ASCII))) {
-                    throw new FileSystemException(dir.path.resolve(".caexclude").toString(), null,
-                            ".caexclude files are not supported yet");
-                }
-            }
+            dir.excludeFilePending = Collections.binarySearch(names, EXCLUDE_FILE_NAME, Arrays::compareUnsigned) >= 0;
             for (byte[] name : names) {
                 if (depth + 1 >= CatarFormat.NODES_MAX) {
                     throw new FileSystemException(dir.path.toString(), null,
@@ -246,7 +263,7 @@ public final class CatarEncoder {
                     } else {
                         child.magic = dir.magic;
                     }
-                    if (!shallStore(dir, child)) {
+                    if (!shallStore(dir, child, name)) {
                         continue;
                     }
                     long start = out.pos;
@@ -263,7 +280,7 @@ public final class CatarEncoder {
         out.write(table.record(entryStart, out.pos));
     }
 
-    private boolean shallStore(Node dir, Node child) throws IOException {
+    private boolean shallStore(Node dir, Node child, byte[] name) throws IOException {
         int t = child.type();
         if ((flags & WITH_SYMLINKS) == 0 && t == S_IFLNK
                 || (flags & WITH_DEVICE_NODES) == 0 && (t == S_IFBLK || t == S_IFCHR)
@@ -281,7 +298,41 @@ public final class CatarEncoder {
                 return false;
             }
         }
+        // .caexclude: casync 2+20201210 reads it whatever EXCLUDE_FILE says, when the first child gets this far
+        if (dir.excludeFilePending) {
+            dir.excludeFilePending = false;
+            dir.exclude = dir.exclude.with(readExcludeFile(dir.path.resolve(ExcludeMatcher.FILE_NAME)));
+        }
+        ExcludeMatcher.Verdict v = dir.exclude.test(name, t == S_IFDIR);
+        if (v.excluded()) {
+            return false;
+        }
+        child.exclude = v.below();
         return true;
+    }
+
+    /**
+     * The rules of a .caexclude file. casync opens it following symlinks, {@code O_NONBLOCK} (a fifo without a
+     * writer reads as empty) and fails on anything unreadable.
+     */
+    private static ExcludeMatcher readExcludeFile(Path file) throws IOException {
+        int type = (Integer) Files.getAttribute(file, "unix:mode") & S_IFMT;
+        if (type == S_IFDIR) {
+            throw new FileSystemException(file.toString(), null, "Is a directory");
+        }
+        if (type == S_IFSOCK) {
+            throw new FileSystemException(file.toString(), null, "No such device or address");
+        }
+        if (type == S_IFIFO) {
+            return ExcludeMatcher.NONE;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return ExcludeMatcher.parse(in);
+        } catch (FileSystemException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new FileSystemException(file.toString(), null, "invalid .caexclude file: " + e.getMessage());
+        }
     }
 
     private int chattr(Node n) throws IOException {
@@ -336,18 +387,30 @@ public final class CatarEncoder {
         }
         List<byte[][]> xattrs = new ArrayList<>();
         byte[] fcaps = null;
+        byte[] selinux = null;
+        byte[] aclAccess = null;
+        byte[] aclDefault = null;
         if ((flags & (WITH_XATTRS | WITH_FCAPS | WITH_SELINUX | FeatureFlags.WITH_ACL)) != 0) {
             for (byte[] name : FileMeta.listXattrs(n.path)) {
                 boolean fc = t == S_IFREG && Arrays.equals(name, FCAPS_NAME);
                 if ((flags & WITH_SELINUX) != 0 && Arrays.equals(name, SELINUX_NAME)) {
-                    unsupported(n, "SELinux labels (use --without=selinux)");
+                    selinux = selinuxLabel(FileMeta.getXattr(n.path, name));
+                    continue;
                 }
                 if (t == S_IFLNK) {
                     continue; // casync stores no xattrs or ACLs of symlinks
                 }
-                if ((flags & FeatureFlags.WITH_ACL) != 0
-                        && (Arrays.equals(name, ACL_ACCESS) || Arrays.equals(name, ACL_DEFAULT))) {
-                    unsupported(n, "POSIX ACLs (use --without=acl)");
+                if ((flags & FeatureFlags.WITH_ACL) != 0) {
+                    // A file without the xattr has the minimal ACL its mode expresses, which casync stores nothing
+                    // for; a default ACL only counts on directories (as libacl's acl_get_file reads it).
+                    if (Arrays.equals(name, ACL_ACCESS)) {
+                        aclAccess = FileMeta.getXattr(n.path, name);
+                        continue;
+                    }
+                    if (Arrays.equals(name, ACL_DEFAULT)) {
+                        aclDefault = t == S_IFDIR ? FileMeta.getXattr(n.path, name) : null;
+                        continue;
+                    }
                 }
                 if ((flags & (WITH_XATTRS | WITH_FCAPS)) == 0 || !(storedXattr(name) || fc)) {
                     continue;
@@ -367,6 +430,16 @@ public final class CatarEncoder {
                 }
             }
             xattrs.sort((x, y) -> Arrays.compareUnsigned(x[0], y[0]));
+        }
+        List<CatarDecoder.AclRecord> acl = List.of();
+        if (aclAccess != null || aclDefault != null) {
+            try {
+                acl = PosixAcl.toRecords(aclAccess, aclDefault, (id, user) -> aclQualifier(n, id, user));
+            } catch (FileSystemException e) {
+                throw e;
+            } catch (IOException e) {
+                throw new FileSystemException(n.path.toString(), null, e.getMessage());
+            }
         }
         byte[] user = null;
         byte[] group = null;
@@ -391,12 +464,7 @@ public final class CatarEncoder {
         }
         long eflags = 0;
         if (regOrDir && (flags & WITH_CHATTR) != 0) {
-            for (int i = 0; i < CHATTR.length; i++) {
-                if ((chattr & CHATTR[i]) != 0) {
-                    eflags |= CHATTR_FEATURE[i];
-                }
-            }
-            eflags &= flags;
+            eflags = FeatureFlags.fromChattr(chattr) & flags;
         }
         out.header(CatarFormat.ENTRY_SIZE, CatarFormat.ENTRY);
         out.le64(flags);
@@ -423,6 +491,15 @@ public final class CatarEncoder {
                 out.write(x[1]);
             }
         }
+        for (CatarDecoder.AclRecord r : acl) {
+            out.header(CatarFormat.HEADER_SIZE + r.body().length, r.type());
+            out.write(r.body());
+        }
+        if (selinux != null) { // after the ACL records, before FCAPS
+            out.header(CatarFormat.HEADER_SIZE + selinux.length + 1L, CatarFormat.SELINUX);
+            out.write(selinux);
+            out.write(0);
+        }
         if (fcaps != null && (flags & WITH_FCAPS) != 0) {
             out.header(CatarFormat.HEADER_SIZE + fcaps.length, CatarFormat.FCAPS);
             out.write(fcaps);
@@ -431,6 +508,22 @@ public final class CatarEncoder {
             out.header(CatarFormat.QUOTA_PROJID_SIZE, CatarFormat.QUOTA_PROJID);
             out.le64(projid & 0xffffffffL);
         }
+    }
+
+    /**
+     * What libselinux's {@code lgetfilecon}/{@code fgetfilecon} make of a {@code security.selinux} value, as casync
+     * ({@code ca_encoder_node_read_selinux_label}) stores it: no label for a missing or empty value, else the bytes
+     * before the first NUL (the kernel's labels end with one; casync writes its own).
+     */
+    static byte[] selinuxLabel(byte[] value) {
+        if (value == null || value.length == 0) {
+            return null;
+        }
+        int end = 0;
+        while (end < value.length && value[end] != 0) {
+            end++;
+        }
+        return Arrays.copyOf(value, end);
     }
 
     /** casync's {@code ca_xattr_name_store}: valid {@code ns.name} names in the user. and trusted. namespaces. */
@@ -527,11 +620,32 @@ public final class CatarEncoder {
         return Long.toString(shift(n, id)).getBytes(StandardCharsets.US_ASCII);
     }
 
+    /**
+     * What casync stores for the uid/gid of a named ACL entry ({@code ca_encoder_node_process_acl}): the shifted id
+     * when the archive has numeric ids (else 0) and, with user names, the name ({@link #name} rules).
+     */
+    private PosixAcl.Qualifier aclQualifier(Node n, long id, boolean user) throws IOException {
+        if (!validId(id)) {
+            throw new FileSystemException(n.path.toString(), null, "invalid " + (user ? "uid " : "gid ") + id
+                    + " in POSIX ACL");
+        }
+        long shifted = shift(n, (int) id);
+        if ((flags & FeatureFlags.WITH_16BIT_UIDS) != 0 && shifted > 0xffff) {
+            throw new FileSystemException(n.path.toString(), null,
+                    "uid/gid in POSIX ACL does not fit 16 bits (use --with=32bit-uids)");
+        }
+        byte[] name = (flags & FeatureFlags.WITH_USER_NAMES) != 0 ? name(n, (int) id, user) : null;
+        return new PosixAcl.Qualifier((flags & NUMERIC_IDS) != 0 ? shifted : 0, name);
+    }
+
     private void writePayload(Node n) throws IOException {
         long size = enumerate(n) ? n.size : 0;
         out.header(CatarFormat.HEADER_SIZE + size, CatarFormat.PAYLOAD);
         if (size == 0) {
             return;
+        }
+        if (payloadListener != null) {
+            payloadListener.payload(n.path, out.pos, size);
         }
         try (FileChannel ch = FileChannel.open(n.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             long left = size;

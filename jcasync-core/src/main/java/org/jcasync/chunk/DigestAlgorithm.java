@@ -3,6 +3,7 @@ package org.jcasync.chunk;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
+import java.util.Objects;
 
 /** The two digests casync names chunks with. The choice is recorded in the index feature flags. */
 public enum DigestAlgorithm {
@@ -53,6 +54,99 @@ public enum DigestAlgorithm {
             hs[ordinal()] = h;
         }
         return h.digest(data, off, len);
+    }
+
+    /** Bytes in a digest of either algorithm. */
+    public static final int DIGEST_LENGTH = 32;
+
+    /**
+     * The digests of n messages at once: message i is {@code buf[offs[i], offs[i]+lens[i])} and its digest goes to
+     * {@code out[32i, 32i+32)}. Ranges may overlap. For SHA-512/256 a batch goes to the native multi-buffer digest
+     * when it is {@linkplain #nativeMultiBuffer() available} and the batch pays for it (see
+     * {@link #worthMultiBuffer}); otherwise, and always for SHA-256 (whose OpenSSL code uses the CPU's SHA
+     * instructions), the messages are hashed one after the other with this thread's hasher. Same result either way.
+     * The native call passes the arrays in place and holds off the garbage collector while it runs (about 2 ms per
+     * 4 MiB), so batches of a few MiB suit it best.
+     *
+     * @throws IndexOutOfBoundsException when an array is shorter than n (out: 32n) or a range lies outside buf
+     */
+    public void digestMany(byte[] buf, long[] offs, long[] lens, int n, byte[] out) {
+        if (n < 0 || n > offs.length || n > lens.length) {
+            throw new IndexOutOfBoundsException("n = " + n + " with " + offs.length + " offsets and " + lens.length
+                    + " lengths");
+        }
+        Objects.checkFromIndexSize(0L, (long) DIGEST_LENGTH * n, out.length);
+        long total = 0;
+        long longest = 0;
+        for (int i = 0; i < n; i++) {
+            // The native code trusts the ranges, so every one is checked here.
+            Objects.checkFromIndexSize(offs[i], lens[i], buf.length);
+            total += lens[i];
+            longest = Math.max(longest, lens[i]);
+        }
+        if (this == SHA512_256 && NativeSha512Many.available() && worthMultiBuffer(n, longest, total)) {
+            NativeSha512Many.digest(buf, offs, lens, n, out);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            byte[] d = digestBytes(buf, (int) offs[i], (int) lens[i]);
+            System.arraycopy(d, 0, out, DIGEST_LENGTH * i, DIGEST_LENGTH);
+        }
+    }
+
+    /**
+     * The chunk ids of several messages, hashed together with {@link #digestMany} ({@code null} messages give
+     * {@code null}). Copies the messages side by side first: keep a batch to a few MiB.
+     */
+    public ChunkId[] ids(byte[][] messages) {
+        int n = 0;
+        long total = 0;
+        for (byte[] m : messages) {
+            if (m != null) {
+                n++;
+                total += m.length;
+            }
+        }
+        byte[] all = new byte[Math.toIntExact(total)];
+        long[] offs = new long[n];
+        long[] lens = new long[n];
+        int k = 0;
+        int at = 0;
+        for (byte[] m : messages) {
+            if (m != null) {
+                System.arraycopy(m, 0, all, at, m.length);
+                offs[k] = at;
+                lens[k++] = m.length;
+                at += m.length;
+            }
+        }
+        byte[] digests = new byte[DIGEST_LENGTH * n];
+        digestMany(all, offs, lens, n, digests);
+        ChunkId[] out = new ChunkId[messages.length];
+        k = 0;
+        for (int i = 0; i < messages.length; i++) {
+            if (messages[i] != null) {
+                out[i] = ChunkId.of(java.util.Arrays.copyOfRange(digests, DIGEST_LENGTH * k, DIGEST_LENGTH * (k + 1)));
+                k++;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Whether eight lanes beat one OpenSSL stream for this batch. A lane runs at about an eighth of the
+     * eight-lane speed, roughly half of OpenSSL's single stream (measured on a Sapphire Rapids Xeon: ~230 against
+     * ~450 MB/s), and a batch takes at least as long as its longest message in one lane. So the multi-buffer
+     * wins only when the longest message is at most half of the bytes: never for one message, for two only when
+     * they are equally long, and for the usual batches of many chunks by a factor of about four.
+     */
+    static boolean worthMultiBuffer(int n, long longest, long total) {
+        return n >= 2 && 2 * longest <= total;
+    }
+
+    /** True when SHA-512/256 batches can use the native multi-buffer digest (AVX-512) in this process. */
+    public static boolean nativeMultiBuffer() {
+        return NativeSha512Many.available();
     }
 
     /** The digest of {@code data[off, off+len)} as a chunk id. */

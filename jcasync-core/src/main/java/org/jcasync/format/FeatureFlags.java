@@ -174,4 +174,76 @@ public final class FeatureFlags {
         return known(flags) && normalize(flags) == flags
                 && (flags & (WITH_16BIT_UIDS | WITH_32BIT_UIDS)) != (WITH_16BIT_UIDS | WITH_32BIT_UIDS);
     }
+
+    // chattr flags (linux/fs.h) and the feature bits casync maps them to (src/caformat-util.c).
+    private static final int[] CHATTR_BITS = {0x20, 0x80, 0x4, 0x800000, 0x40, 0x10000, 0x10, 0x8, 0x400,
+        0x20000000};
+    private static final long[] CHATTR_FEATURES = {0x10000L, 0x20000L, 0x40000L, 0x80000L, 0x100000L, 0x200000L,
+        0x400000L, 0x800000L, 0x1000000L, 0x2000000L};
+
+    /** The feature bits of chattr flags ({@code ca_feature_flags_from_chattr}). */
+    public static long fromChattr(int chattr) {
+        long f = 0;
+        for (int i = 0; i < CHATTR_BITS.length; i++) {
+            if ((chattr & CHATTR_BITS[i]) != 0) {
+                f |= CHATTR_FEATURES[i];
+            }
+        }
+        return f;
+    }
+
+    /** The chattr flags of feature bits ({@code ca_feature_flags_to_chattr}). */
+    public static int toChattr(long flags) {
+        int c = 0;
+        for (int i = 0; i < CHATTR_BITS.length; i++) {
+            if ((flags & CHATTR_FEATURES[i]) != 0) {
+                c |= CHATTR_BITS[i];
+            }
+        }
+        return c;
+    }
+
+    /**
+     * casync's {@code ca_feature_flags_normalize_mask}: adds every redundant bit a feature set implies, so that
+     * masks can be intersected ({@code -1} stays "everything").
+     */
+    public static long expandMask(long mask) {
+        if (mask == -1L) {
+            return -1L;
+        }
+        mask &= MAX;
+        if ((mask & NUMERIC_IDS) != 0) {
+            mask |= NUMERIC_IDS;
+        }
+        long time = WITH_SEC_TIME | WITH_USEC_TIME | WITH_NSEC_TIME | WITH_2SEC_TIME;
+        if ((mask & time) != 0) {
+            mask |= time;
+        }
+        if ((mask & WITH_PERMISSIONS) != 0) {
+            mask |= WITH_READ_ONLY;
+        }
+        if ((mask & WITH_ACL) != 0) {
+            mask |= WITH_PERMISSIONS | WITH_READ_ONLY;
+        }
+        if ((mask & WITH_SUBVOLUME_RO) != 0) {
+            mask |= WITH_SUBVOLUME;
+        }
+        return mask;
+    }
+
+    /**
+     * What a decoder restores ({@code ca_decoder_determine_replay_feature_flags}): the archive's features as far as
+     * the user's mask ({@code --with}/{@code --without}; -1 for all) allows, normalized.
+     */
+    public static long replay(long archiveFlags, long userMask) {
+        return normalize(expandMask(archiveFlags) & expandMask(userMask));
+    }
+
+    /** The user's mask for decoding: the {@code --with} bits (all when none) minus the {@code --without} bits. */
+    public static long decodeMask(long with, long without) {
+        if (with == 0 && without == 0) {
+            return -1L;
+        }
+        return ((with == 0 ? WITH_MASK : with) & ~without) | (MAX & ~WITH_MASK);
+    }
 }

@@ -45,6 +45,49 @@ public final class CachedStore implements ChunkStore {
     }
 
     @Override
+    public byte[][] getAll(java.util.List<ChunkId> ids) throws IOException {
+        return getAll(ids, new boolean[ids.size()]);
+    }
+
+    /** {@link #getAll(java.util.List)}, also telling which chunks the cache served ({@code hit[i]}). */
+    public byte[][] getAll(java.util.List<ChunkId> ids, boolean[] hit) throws IOException {
+        byte[][] out;
+        try {
+            out = cache.getAll(ids);
+        } catch (StoreException e) {
+            // A bad copy in the cache, or no cache directory yet: take them one by one (get() repairs).
+            out = new byte[ids.size()][];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = get(ids.get(i));
+                hit[i] = lastHit.get();
+            }
+            return out;
+        }
+        java.util.List<ChunkId> missing = new java.util.ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            hit[i] = out[i] != null;
+            if (out[i] == null) {
+                missing.add(ids.get(i));
+            }
+        }
+        hits.addAndGet(out.length - missing.size());
+        if (!missing.isEmpty()) {
+            misses.addAndGet(missing.size());
+            byte[][] fetched = backing.getAll(missing);
+            int k = 0;
+            for (int i = 0; i < out.length; i++) {
+                if (out[i] == null) {
+                    out[i] = fetched[k++];
+                    if (out[i] != null) {
+                        cache.put(ids.get(i), out[i], 0, out[i].length);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
     public boolean has(ChunkId id) throws IOException {
         return cache.has(id) || backing.has(id);
     }

@@ -16,6 +16,22 @@ public interface ChunkStore extends Closeable {
      */
     byte[] get(ChunkId id) throws IOException;
 
+    /**
+     * Reads several chunks, each verified like {@link #get}; a chunk the store does not have is {@code null} in the
+     * result. Stores that can verify a batch together (multi-buffer digests) override this.
+     */
+    default byte[][] getAll(java.util.List<ChunkId> ids) throws IOException {
+        byte[][] out = new byte[ids.size()][];
+        for (int i = 0; i < out.length; i++) {
+            try {
+                out[i] = get(ids.get(i));
+            } catch (ChunkMissingException e) {
+                out[i] = null;
+            }
+        }
+        return out;
+    }
+
     /** Whether the store has the chunk (not verified). */
     boolean has(ChunkId id) throws IOException;
 

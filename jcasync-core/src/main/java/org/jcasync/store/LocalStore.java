@@ -18,6 +18,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
+import java.util.List;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Predicate;
@@ -73,6 +74,35 @@ public final class LocalStore implements PrunableChunkStore {
 
     @Override
     public byte[] get(ChunkId id) throws IOException {
+        byte[] data = load(id);
+        if (data == null) {
+            throw new ChunkMissingException(id, location());
+        }
+        verify(id, data, location(), options);
+        return data;
+    }
+
+    /** Loads the chunks, then verifies them in one multi-buffer digest call. */
+    @Override
+    public byte[][] getAll(List<ChunkId> ids) throws IOException {
+        byte[][] out = new byte[ids.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = load(ids.get(i));
+            if (out[i] != null && out[i].length == 0) {
+                throw new ChunkInvalidException(ids.get(i), location(), "empty chunk", null);
+            }
+        }
+        ChunkId[] actual = options.digest().ids(out);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null && !actual[i].equals(ids.get(i))) {
+                throw new ChunkInvalidException(ids.get(i), location(), "its content has digest " + actual[i], null);
+            }
+        }
+        return out;
+    }
+
+    /** Reads and decompresses a chunk, not yet verified; null when the store does not have it. */
+    private byte[] load(ChunkId id) throws IOException {
         byte[] stored;
         boolean compressed = true;
         try {
@@ -80,7 +110,7 @@ public final class LocalStore implements PrunableChunkStore {
         } catch (NoSuchFileException e) {
             Path raw = rawPath(id);
             if (Files.isSymbolicLink(raw) && Paths.get("/dev/null").equals(Files.readSymbolicLink(raw))) {
-                throw new ChunkMissingException(id, location());
+                return null;
             }
             try {
                 stored = Files.readAllBytes(raw);
@@ -88,29 +118,25 @@ public final class LocalStore implements PrunableChunkStore {
                 if (!Files.isDirectory(root)) {
                     throw new StoreException(id, "store " + root + " does not exist", e2);
                 }
-                throw new ChunkMissingException(id, location());
+                return null;
             }
             compressed = false;
         } catch (AccessDeniedException e) {
             throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
         }
         bytesRead.addAndGet(stored.length);
-        byte[] data;
         if (compressed) {
             try {
-                data = Compression.decompress(stored, stored.length, options.maxChunkSize());
+                return Compression.decompress(stored, stored.length, options.maxChunkSize());
             } catch (IOException e) {
                 throw new ChunkInvalidException(id, location(), e.getMessage(), e);
             }
-        } else {
-            if (stored.length > options.maxChunkSize()) {
-                throw new ChunkInvalidException(id, location(), stored.length
-                        + " bytes, more than the maximum chunk size " + options.maxChunkSize(), null);
-            }
-            data = stored;
         }
-        verify(id, data, location(), options);
-        return data;
+        if (stored.length > options.maxChunkSize()) {
+            throw new ChunkInvalidException(id, location(), stored.length
+                    + " bytes, more than the maximum chunk size " + options.maxChunkSize(), null);
+        }
+        return stored;
     }
 
     /** Checks that {@code data} is the chunk {@code id}. */

@@ -37,6 +37,36 @@ public final class StoreRouter implements ChunkStore {
         throw new ChunkMissingException(id, location());
     }
 
+    /** Each store in turn is asked for what the ones before it did not have. */
+    @Override
+    public byte[][] getAll(List<ChunkId> ids) throws IOException {
+        byte[][] out = new byte[ids.size()][];
+        List<Integer> todo = new java.util.ArrayList<>();
+        for (int i = 0; i < out.length; i++) {
+            todo.add(i);
+        }
+        for (ChunkStore s : stores) {
+            if (todo.isEmpty()) {
+                break;
+            }
+            List<ChunkId> ask = new java.util.ArrayList<>(todo.size());
+            for (int i : todo) {
+                ask.add(ids.get(i));
+            }
+            byte[][] got = s.getAll(ask);
+            List<Integer> still = new java.util.ArrayList<>();
+            for (int k = 0; k < got.length; k++) {
+                if (got[k] != null) {
+                    out[todo.get(k)] = got[k];
+                } else {
+                    still.add(todo.get(k));
+                }
+            }
+            todo = still;
+        }
+        return out;
+    }
+
     @Override
     public boolean has(ChunkId id) throws IOException {
         for (ChunkStore s : stores) {

@@ -222,12 +222,86 @@ class CatarEncoderTest {
         assertThat(encode(d, FeatureFlags.DEFAULT_BLOB)).isNotEmpty();
     }
 
+    /** path -> SELinux label (null: none) of every entry, decoded from {@code archive}. */
+    private static java.util.Map<String, String> decode(byte[] archive) throws IOException {
+        java.util.Map<String, String> r = new java.util.TreeMap<>();
+        try (CatarDecoder d = new CatarDecoder(new java.io.ByteArrayInputStream(archive))) {
+            CatarDecoder.Event e;
+            while ((e = d.next()) != null) {
+                if (e.kind() == CatarDecoder.Kind.ENTRY) {
+                    byte[] l = e.node().selinux();
+                    r.put(e.node().pathString(), l == null ? null : new String(l, StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return r;
+    }
+
     @Test
-    void caexcludeIsRefusedForNow() throws Exception {
+    void caexcludeFilesAreHonoured() throws Exception {
         Path d = Files.createDirectory(tmp.resolve("ex"));
-        Files.writeString(d.resolve(".caexclude"), "x\n");
-        assertThatThrownBy(() -> encode(d, FeatureFlags.DEFAULT_BLOB)).isInstanceOf(IOException.class)
-                .hasMessageContaining(".caexclude");
+        Files.writeString(d.resolve(".caexclude"), "*.o\n/top-only\nsub/deep/\n");
+        for (String f : List.of("keep.c", "drop.o", "top-only", "sub/keep.c", "sub/drop.o", "sub/top-only",
+                "sub/deep/x", "other/deep/x")) {
+            Files.createDirectories(d.resolve(f).getParent());
+            Files.writeString(d.resolve(f), f);
+        }
+        Files.writeString(d.resolve("sub/.caexclude"), "!drop.o\n");
+        List<String> kept = List.of("", ".caexclude", "keep.c", "other", "other/deep", "other/deep/x", "sub",
+                "sub/.caexclude", "sub/drop.o", "sub/keep.c", "sub/top-only");
+        assertThat(decode(encode(d, DEFAULT_DIR)).keySet()).containsExactlyElementsOf(kept);
+        // casync 2+20201210 reads .caexclude files even without the EXCLUDE_FILE bit (--exclude-file=no)
+        assertThat(decode(encode(d, DEFAULT_DIR & ~FeatureFlags.EXCLUDE_FILE)).keySet())
+                .containsExactlyElementsOf(kept);
+        // an invalid file fails the encoding, naming the file; an excluded directory's file is never read
+        Files.writeString(d.resolve("sub/deep/.caexclude"), "a/../b\n");
+        assertThat(encode(d, DEFAULT_DIR)).isNotEmpty();
+        Files.writeString(d.resolve("sub/.caexclude"), "/\n");
+        assertThatThrownBy(() -> encode(d, DEFAULT_DIR)).isInstanceOf(IOException.class)
+                .hasMessageContaining("sub/.caexclude").hasMessageContaining("line 1");
+    }
+
+    /** Sets the security.selinux xattr (root can, without an SELinux kernel too); false if refused. */
+    private static boolean setLabel(Path p, String value) {
+        try {
+            org.jcasync.internal.fs.Posix.lsetXattr(p.toString().getBytes(StandardCharsets.UTF_8),
+                    "security.selinux".getBytes(StandardCharsets.US_ASCII),
+                    value.getBytes(StandardCharsets.UTF_8), p.toString());
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void selinuxLabelsOfEveryKindOfFileRoundTrip() throws Exception {
+        Path d = Files.createDirectory(tmp.resolve("se"));
+        Path f = Files.writeString(d.resolve("f"), "x");
+        Path sub = Files.createDirectory(d.resolve("sub"));
+        Path link = Files.createSymbolicLink(d.resolve("link"), Path.of("f"));
+        Path nul = Files.writeString(d.resolve("nul"), "");
+        Files.writeString(d.resolve("plain"), "");
+        Assumptions.assumeTrue(setLabel(f, "system_u:object_r:etc_t:s0\0"),
+                "cannot set security.selinux here (needs root or an SELinux policy allowing it)");
+        assertThat(setLabel(sub, "dir_t")).isTrue();
+        assertThat(setLabel(link, "lnk_t\0")).isTrue();
+        assertThat(setLabel(nul, "a\0b")).isTrue();
+        java.util.Map<String, String> labels = decode(encode(d, DEFAULT_DIR));
+        java.util.Map<String, String> want = new java.util.TreeMap<>();
+        want.put("", null);
+        want.put("f", "system_u:object_r:etc_t:s0");
+        want.put("link", "lnk_t");
+        want.put("nul", "a");
+        want.put("plain", null);
+        want.put("sub", "dir_t");
+        assertThat(labels).isEqualTo(want);
+        // the record: label + NUL, right before the payload here (no FCAPS or QUOTA_PROJID)
+        String hex = HexFormat.of().formatHex(encode(d, DEFAULT_DIR));
+        String record = HexFormat.of().formatHex(ByteBuffer.allocate(16).order(ByteOrder.LITTLE_ENDIAN)
+                .putLong(16 + 27).putLong(CatarFormat.SELINUX).array())
+                + HexFormat.of().formatHex("system_u:object_r:etc_t:s0\0".getBytes(StandardCharsets.US_ASCII));
+        assertThat(hex).contains(record);
+        assertThat(decode(encode(d, DEFAULT_DIR & ~FeatureFlags.WITH_SELINUX)).values()).containsOnlyNulls();
     }
 
     @Test

@@ -1,4 +1,4 @@
-package org.jcasync.blob;
+package org.jcasync.io;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -7,12 +7,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 /** Waiting for pool tasks with their failures rethrown as they were thrown. */
-final class Futures {
+public final class Futures {
     private Futures() {
     }
 
     /** The task's result; its IOException (also when wrapped unchecked) or RuntimeException as it was. */
-    static <T> T await(Future<T> f) throws IOException {
+    public static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
         } catch (InterruptedException e) {
