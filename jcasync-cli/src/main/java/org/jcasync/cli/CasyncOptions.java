@@ -69,6 +69,12 @@ final class CasyncOptions {
             description = "Create sparse files when extracting (default: yes)")
     boolean punchHoles = true;
 
+    @Option(names = "--seed-chunks", paramLabel = "auto|yes|no",
+            description = {"Trees (.caidx): serialize and chunk the seed directories and the existing output so",
+                    "their chunks replace store reads. auto (default): only when a store is remote, since",
+                    "reading a local store costs less than chunking a seed; yes: always, as casync"})
+    String seedChunks = "auto";
+
     @Option(names = "--seed-output", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Use pre-existing output as seed when extracting (default: yes)")
     boolean seedOutput = true;
@@ -241,6 +247,10 @@ final class CasyncOptions {
             if (v == 0) {
                 throw new IllegalArgumentException("Rate limit size cannot be zero.");
             }
+        }
+        if (!List.of("auto", "yes", "no").contains(seedChunks)) {
+            throw new IllegalArgumentException("Failed to parse --seed-chunks= parameter: " + seedChunks
+                    + " (auto, yes or no)");
         }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");

@@ -150,9 +150,15 @@ final class ExtractCommand implements Callable<Integer> {
                             new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm())), store);
                 }
                 pool = Pools.workers(o.threads);
-                List<Path> seedTrees = new ArrayList<>(seeds);
-                if (o.seedOutput && Files.isDirectory(out)) {
-                    seedTrees.add(out);
+                // Chunk-level tree seeds cost a serialization and chunking of each seed tree; they pay off only
+                // when the store is slower than that. Every store is local so far, so "auto" does not build them
+                // (file-level reuse of the output and of seeds works either way).
+                List<Path> seedTrees = new ArrayList<>();
+                if (o.seedChunks.equals("yes")) {
+                    seedTrees.addAll(seeds);
+                    if (o.seedOutput && Files.isDirectory(out)) {
+                        seedTrees.add(out);
+                    }
                 }
                 List<ChunkStore> sources = new ArrayList<>();
                 for (Path s : seedTrees) {

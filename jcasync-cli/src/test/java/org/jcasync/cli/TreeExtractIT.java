@@ -689,7 +689,7 @@ class TreeExtractIT {
         double plainMiB = storeMiB(plain);
         assertThat(plainMiB).as(reportLine(plain)).isGreaterThan(3.5);
 
-        Tools.Result seeded = extract(d, v[1], "seeded", "--seed=" + v1);
+        Tools.Result seeded = extract(d, v[1], "seeded", "--seed=" + v1, "--seed-chunks=yes");
         Path out = d.resolve("seeded");
         assertThat(mtree(out)).isEqualTo(mtree(v2));
         assertThat(snapshot(out)).isEqualTo(snapshot(v2));
@@ -714,6 +714,12 @@ class TreeExtractIT {
         assertThat(storeMiB(seeded)).as(line).isLessThan(plainMiB / 2);
         assertThat(nlink(out.resolve("keep.bin"))).as("copies, not links, without --hardlink").isEqualTo(1);
         assertThat(tempFiles(out)).isEmpty();
+
+        // By default (--seed-chunks=auto) a local store is read rather than a seed tree chunked.
+        Tools.Result auto = extract(d, v[1], "auto", "--seed=" + v1);
+        assertThat(mtree(d.resolve("auto"))).isEqualTo(mtree(v2));
+        assertThat(reportLine(auto)).doesNotContain("from seed ");
+        assertThat(storeMiB(auto)).as(reportLine(auto)).isEqualTo(plainMiB);
     }
 
     /** Whether a file in {@code from} can be cloned into {@code to} (btrfs, XFS; not ext4). */
