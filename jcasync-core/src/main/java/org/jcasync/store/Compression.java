@@ -128,6 +128,10 @@ public enum Compression {
         };
     }
 
+    /** Largest maximum chunk size decompressed through a per-thread buffer. */
+    private static final int SCRATCH_MAX = 4 << 20;
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
     private static byte[] unzstd(byte[] src, int len, int max) throws IOException {
         long frame;
         long declared;
@@ -147,8 +151,27 @@ public enum Compression {
         if (declared >= 0 && declared > max) {
             throw new IOException("decompresses to " + declared + " bytes, more than the maximum chunk size " + max);
         }
-        // Frames without a content size (casync's) get a guess first, then the maximum: no max-sized buffer for
-        // every chunk when max is large.
+        if (declared < 0 && max <= SCRATCH_MAX) {
+            // casync writes frames without a content size: decompress into this thread's max-sized buffer and copy
+            // out exactly the bytes produced (no fresh, zeroed guess-sized array per chunk).
+            byte[] scratch = SCRATCH.get();
+            if (scratch.length < max) {
+                scratch = new byte[max];
+                SCRATCH.set(scratch);
+            }
+            try {
+                int n = ZSTD_D.get().decompressByteArray(scratch, 0, max, src, 0, len);
+                return Arrays.copyOf(scratch, n);
+            } catch (RuntimeException e) {
+                String m = String.valueOf(e.getMessage());
+                if (m.contains("Destination buffer is too small")) {
+                    throw new IOException("decompresses to more than the maximum chunk size " + max, e);
+                }
+                throw new IOException("corrupt zstd frame (" + m + ")", e);
+            }
+        }
+        // Frames without a content size get a guess first, then the maximum: no max-sized buffer for every chunk
+        // when max is large.
         int first = declared >= 0 ? (int) declared : (int) Math.min(max, Math.max(1 << 18, 8L * len));
         for (int size = first; ; size = max) {
             byte[] out = new byte[size];
