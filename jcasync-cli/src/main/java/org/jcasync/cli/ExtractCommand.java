@@ -56,6 +56,10 @@ final class ExtractCommand implements Callable<Integer> {
             description = "Blob: file or block device to write (- or none: stdout). Tree: directory (default .)")
     String output;
 
+    @Parameters(index = "2", arity = "0..1", paramLabel = "PATH",
+            description = "Trees: extract only this directory of the archive into OUTPUT")
+    String subtree;
+
     enum Operation { ARCHIVE, ARCHIVE_INDEX, BLOB_INDEX }
 
     /** casync's choice of what to extract: --what, the input's suffix, then the kind of output that exists. */
@@ -176,7 +180,7 @@ final class ExtractCommand implements Callable<Integer> {
                 decoder = new CatarDecoder(chunks, index.featureFlags());
             }
             try (CatarDecoder d = decoder) {
-                stats = new TreeExtractor(opts).extract(d, out);
+                stats = new TreeExtractor(opts).extract(d, out, ArchiveWalk.normalizeSeekPath(subtree));
             } catch (IOException e) {
                 throw MakeCommand.context(e, "extracting to " + output);
             }
@@ -215,6 +219,9 @@ final class ExtractCommand implements Callable<Integer> {
         Operation op = operation();
         if (op != Operation.BLOB_INDEX) {
             return extractTree(op);
+        }
+        if (subtree != null) {
+            throw new UserException("Subtree path only supported when extracting archive or archive index.");
         }
         Index index = input.equals("-") ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
         ChunkStore store = Stores.forReading(o, input, index);

@@ -678,6 +678,37 @@ class TreeExtractIT {
         }
     }
 
+    // ---- sub-trees ----
+
+    /** casync's third argument: the entry at PATH is extracted into DIR under its own name, nothing else. */
+    @Test
+    void subtreeExtractMatchesCasync() throws Exception {
+        Path d = Files.createDirectory(work.resolve("subtree"));
+        Version[] v = versions(d, "caidx");
+        for (String path : List.of("sub", "/sub//", "keep.bin", "sub/keep2.bin")) {
+            String tag = path.replaceAll("[^a-z0-9]", "_");
+            Path j = d.resolve("j" + tag);
+            Path c = d.resolve("c" + tag);
+            jcasync(d, "extract", v[1].store(), v[1].archive().toString(), j.toString(), path).ok();
+            casync(d, "extract", v[1].store(), v[1].archive().toString(), c.toString(), path).ok();
+            // The holder directory itself gets no archive metadata (its mtime differs): compare what is in it.
+            assertThat(withoutRoot(mtree(j))).as(path).isEqualTo(withoutRoot(mtree(c)));
+            assertThat(tempFiles(j)).isEmpty();
+        }
+        assertThat(Files.list(d.resolve("jsub")).map(p -> p.getFileName().toString()).toList())
+                .containsExactly("sub");
+        Tools.Result missing = jcasync(d, "extract", v[1].store(), v[1].archive().toString(),
+                d.resolve("none").toString(), "no/such/path");
+        assertThat(missing.exit()).isNotZero();
+        assertThat(missing.err()).contains("'no/such/path' is not in the archive");
+        Tools.Result blob = jcasync(d, "extract", "x.caibx", d.resolve("o").toString(), "sub");
+        assertThat(blob.err()).contains("Subtree path only supported when extracting archive or archive index.");
+    }
+
+    static String withoutRoot(String mtree) {
+        return mtree.lines().filter(l -> !l.startsWith(". ")).collect(java.util.stream.Collectors.joining("\n"));
+    }
+
     // ---- 3. seeds ----
 
     @Test

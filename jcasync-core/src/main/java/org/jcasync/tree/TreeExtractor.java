@@ -125,26 +125,57 @@ public final class TreeExtractor {
      * must exist).
      */
     public TreeExtractStats extract(CatarDecoder decoder, Path target) throws IOException {
+        return extract(decoder, target, null);
+    }
+
+    /**
+     * Extracts only the entry at {@code subtree} of the archive (its path, components joined by '/'; null for the
+     * whole archive), placed in {@code target} under its own name with everything below it, as casync's
+     * {@code extract X.caidx DIR PATH}; nothing else in {@code target} is touched.
+     */
+    public TreeExtractStats extract(CatarDecoder decoder, Path target, byte[] subtree) throws IOException {
         this.target = target;
         boolean ok = false;
+        boolean done = false;
         try {
             Event e;
-            while ((e = decoder.next()) != null) {
+            while (!done && (e = decoder.next()) != null) {
                 Node n = e.node();
                 if (e.kind() == Kind.ENTRY) {
-                    stats.entries++;
-                    if (n.depth() == 1) {
-                        openRoot(decoder, n);
+                    if (stack.isEmpty()) {
+                        if (subtree == null && n.depth() == 1) {
+                            stats.entries++;
+                            openRoot(decoder, n, false);
+                        } else if (subtree != null && Arrays.equals(n.path(), subtree)) {
+                            // As casync: the entry at PATH is placed in the target under its own name.
+                            openRoot(decoder, n, true);
+                            stats.entries++;
+                            entry(decoder, n);
+                            if (!n.isDirectory()) {
+                                finishDirectory(stack.pop());
+                                done = true;
+                            }
+                        }
                     } else {
+                        stats.entries++;
                         entry(decoder, n);
                     }
-                } else if (n.isDirectory()) {
+                } else if (n.isDirectory() && !stack.isEmpty()) {
                     finishDirectory(stack.pop());
+                    if (stack.size() == 1 && stack.peek().node == null) {
+                        finishDirectory(stack.pop()); // the holder of an extracted sub-tree
+                    }
+                    // The root of what is extracted is complete: the rest of the archive is not needed.
+                    done = stack.isEmpty();
                 }
             }
-            if (!stack.isEmpty()) {
-                throw new ArchiveFormatException(decoder.position(), "archive ends inside directory '"
-                        + stack.peek().node.pathString() + "'");
+            if (!done) {
+                if (stack.isEmpty() && subtree != null) {
+                    throw new IOException("'" + new String(subtree, StandardCharsets.UTF_8)
+                            + "' is not in the archive");
+                }
+                throw new ArchiveFormatException(decoder.position(), stack.isEmpty() ? "archive is empty"
+                        : "archive ends inside directory '" + stack.peek().node.pathString() + "'");
             }
             ok = true;
             return stats;
@@ -155,14 +186,18 @@ public final class TreeExtractor {
         }
     }
 
-    private void openRoot(CatarDecoder decoder, Node n) throws IOException {
-        if (!n.isDirectory()) {
+    /**
+     * Opens (creating if needed) the target directory. {@code holder}: it only holds the extracted sub-tree and gets
+     * no metadata of its own and nothing deleted.
+     */
+    private void openRoot(CatarDecoder decoder, Node n, boolean holder) throws IOException {
+        if (!holder && !n.isDirectory()) {
             throw new ArchiveFormatException(n.offset(), "the archive's root is not a directory");
         }
         replay = FeatureFlags.replay(decoder.featureFlags(), opts.featureMask());
         String path = target.toString();
         int r = Posix.tryMkdirAt(Posix.AT_FDCWD, path.getBytes(FileMeta.pathCharset()), 0777);
-        Dir d = new Dir(null, n, SELF, opts.seeds().size(), path);
+        Dir d = new Dir(null, holder ? null : n, SELF, opts.seeds().size(), path);
         seedFiles = new boolean[opts.seeds().size()];
         if (r == 0) {
             stats.directoriesCreated++;
@@ -238,6 +273,9 @@ public final class TreeExtractor {
 
     private void finishDirectory(Dir d) throws IOException {
         try {
+            if (d.node == null) {
+                return;
+            }
             if (opts.delete() && d.tempName == null) {
                 for (byte[] name : Posix.list(d.fd, d.where)) {
                     if (!d.listed.contains(key(name))) {
