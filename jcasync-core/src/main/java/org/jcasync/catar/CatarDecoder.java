@@ -569,7 +569,7 @@ public final class CatarDecoder implements Closeable {
                 }
                 checkPermissions(h, le64(b, 8));
                 byte[] prev = isUser ? (isDefault ? aclDefaultUser : aclUser) : (isDefault ? aclDefaultGroup : aclGroup);
-                if (prev != null && compareAcl(b, prev) <= 0) {
+                if (prev != null && PosixAcl.compareNamed(b, prev) <= 0) {
                     throw order(h, typeName(t) + " entries not in increasing order");
                 }
                 if (isUser) {
@@ -899,26 +899,6 @@ public final class CatarDecoder implements Closeable {
         if ((p & ~7L) != 0) {
             throw new ArchiveFormatException(h.offset, "invalid ACL permissions 0x" + Long.toHexString(p));
         }
-    }
-
-    /** casync's order of ACL user/group entries: id, then unnamed before named, then name, then permissions. */
-    private static int compareAcl(byte[] a, byte[] b) {
-        int c = Long.compareUnsigned(le64(a, 0), le64(b, 0));
-        if (c != 0) {
-            return c;
-        }
-        boolean an = a.length > 16;
-        boolean bn = b.length > 16;
-        if (an != bn) {
-            return an ? 1 : -1;
-        }
-        if (an) {
-            c = Arrays.compareUnsigned(a, 16, a.length - 1, b, 16, b.length - 1);
-            if (c != 0) {
-                return c;
-            }
-        }
-        return Long.compareUnsigned(le64(a, 8), le64(b, 8));
     }
 
     private byte[] readFilename(Header h) throws IOException {

@@ -379,16 +379,22 @@ public final class TreeExtractor {
             }
             stats.bytesWritten += size - same;
             Posix.ftruncate(out, size, where);
-            Stat st = Posix.stat(out, SELF, where);
-            applyMetadata(dir.fd, tmp, out, n, st, where);
-            install(dir.fd, tmp, name, where);
-            tempName = null;
-            chattr(out, n, where);
-            stats.written++;
+            installFile(dir, tmp, name, out, n, where);
         } finally {
             Posix.close(out);
             Posix.close(sourceFd);
         }
+    }
+
+    /** Gives the finished temporary file {@code out} its metadata and renames it over {@code name}. */
+    private void installFile(Dir dir, byte[] tmp, byte[] name, int out, Node n, String where) throws IOException {
+        Stat st = Posix.stat(out, SELF, where);
+        applyMetadata(dir.fd, tmp, out, n, st, where);
+        install(dir.fd, tmp, name, where);
+        tempName = null;
+        // chattr last: an immutable file could not have been renamed over.
+        chattr(out, n, where);
+        stats.written++;
     }
 
     /** The whole content matched {@code sourceFd}: keep the target's file, or link/copy the seed's. */
@@ -444,12 +450,7 @@ public final class TreeExtractor {
             if (!(opts.reflink() && Posix.tryClone(out, sourceFd) == 0)) {
                 copyPrefix(sourceFd, out, size, where);
             }
-            Stat st = Posix.stat(out, SELF, where);
-            applyMetadata(dir.fd, tmp, out, n, st, where);
-            install(dir.fd, tmp, name, where);
-            tempName = null;
-            chattr(out, n, where);
-            stats.written++;
+            installFile(dir, tmp, name, out, n, where);
         } finally {
             Posix.close(out);
         }

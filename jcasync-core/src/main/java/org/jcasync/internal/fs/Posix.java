@@ -537,13 +537,24 @@ public final class Posix {
 
     /** fgetxattr(2): the value, or null when it is not set or xattrs are unsupported. */
     public static byte[] getXattr(int fd, byte[] name, String where) throws Errno {
+        return readXattr(where, (a, c, v, space) -> (long) FGETXATTR.invokeExact(c, fd, cstr(a, name), v, space));
+    }
+
+    /** One of the getxattr calls: reads into {@code v} of {@code space} bytes. */
+    @FunctionalInterface
+    private interface XattrRead {
+        long read(SegmentAllocator a, MemorySegment capture, MemorySegment v, long space) throws Throwable;
+    }
+
+    /** Runs a getxattr call with a growing buffer; the value, or null when it is not set or unsupported. */
+    private static byte[] readXattr(String where, XattrRead call) throws Errno {
         long size = 256;
         while (true) {
             final long space = size;
             byte[][] out = new byte[1][];
             long r = tryCall((a, c) -> {
                 MemorySegment v = a.allocate(space);
-                long n = (long) FGETXATTR.invokeExact(c, fd, cstr(a, name), v, space);
+                long n = call.read(a, c, v, space);
                 if (n >= 0) {
                     out[0] = v.asSlice(0, n).toArray(JAVA_BYTE);
                 }
@@ -628,30 +639,8 @@ public final class Posix {
 
     /** lgetxattr(2): the value, or null when it is not set or xattrs are unsupported. */
     public static byte[] lgetXattr(byte[] path, byte[] name, String where) throws Errno {
-        long size = 256;
-        while (true) {
-            final long space = size;
-            byte[][] out = new byte[1][];
-            long r = tryCall((a, c) -> {
-                MemorySegment v = a.allocate(space);
-                long n = (long) LGETXATTR.invokeExact(c, cstr(a, path), cstr(a, name), v, space);
-                if (n >= 0) {
-                    out[0] = v.asSlice(0, n).toArray(JAVA_BYTE);
-                }
-                return n;
-            });
-            if (r >= 0) {
-                return out[0];
-            }
-            int e = (int) -r;
-            if (e == ENODATA || e == EOPNOTSUPP) {
-                return null;
-            }
-            if (e != ERANGE || size > (1 << 20)) {
-                throw error(where, "getxattr", e);
-            }
-            size *= 4;
-        }
+        return readXattr(where, (a, c, v, space) -> (long) LGETXATTR.invokeExact(c, cstr(a, path), cstr(a, name), v,
+                space));
     }
 
     /** Writes all of {@code b[off, off+len)} at the current position. */
