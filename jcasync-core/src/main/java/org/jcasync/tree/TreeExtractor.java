@@ -656,6 +656,21 @@ public final class TreeExtractor {
             changed |= xattrs(fd, n, st, where);
         } else {
             changed |= selinux(-1, dirFd, name, n, where);
+            if ((replay & FeatureFlags.WITH_ACL) != 0 && !link) {
+                // Devices, fifos and sockets have no descriptor here: their access ACL goes by path, as casync.
+                byte[] path = Posix.procPath(dirFd, name);
+                PosixAcl.IdDecoder ids = (id, nm, user) -> aclId(n, id, nm, user, where);
+                byte[] want = PosixAcl.accessXattr(n.acl(), n.mode(), ids);
+                byte[] have = Posix.lgetXattr(path, ACL_ACCESS, where);
+                if (!Arrays.equals(have, want)) {
+                    if (want == null) {
+                        Posix.lremoveXattr(path, ACL_ACCESS, where);
+                    } else {
+                        Posix.lsetXattr(path, ACL_ACCESS, want, where);
+                    }
+                    changed = true;
+                }
+            }
         }
         if ((replay & (FeatureFlags.WITH_NSEC_TIME | FeatureFlags.WITH_USEC_TIME | FeatureFlags.WITH_SEC_TIME
                 | FeatureFlags.WITH_2SEC_TIME)) != 0 && st.mtimeNanos() != n.mtime()) {

@@ -140,6 +140,7 @@ public final class Posix {
     private static final MethodHandle FREMOVEXATTR;
     private static final MethodHandle LSETXATTR;
     private static final MethodHandle LGETXATTR;
+    private static final MethodHandle LREMOVEXATTR;
     private static final MethodHandle WRITE;
     private static final MethodHandle PREAD;
     private static final MethodHandle FTRUNCATE;
@@ -200,6 +201,8 @@ public final class Posix {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), errno);
         LGETXATTR = l.downcallHandle(find(libc, "lgetxattr"),
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), errno);
+        LREMOVEXATTR = l.downcallHandle(find(libc, "lremovexattr"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
+                errno);
         WRITE = l.downcallHandle(find(libc, "write"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
                 errno, heap);
         PREAD = l.downcallHandle(find(libc, "pread"),
@@ -635,6 +638,14 @@ public final class Posix {
             MemorySegment.copy(value, 0, v, JAVA_BYTE, 0, value.length);
             return (int) LSETXATTR.invokeExact(c, cstr(a, path), cstr(a, name), v, (long) value.length, 0);
         });
+    }
+
+    /** lremovexattr(2); a missing attribute is fine. */
+    public static void lremoveXattr(byte[] path, byte[] name, String where) throws Errno {
+        long r = tryCall((a, c) -> (int) LREMOVEXATTR.invokeExact(c, cstr(a, path), cstr(a, name)));
+        if (r < 0 && r != -ENODATA) {
+            throw error(where, "removexattr", (int) -r);
+        }
     }
 
     /** lgetxattr(2): the value, or null when it is not set or xattrs are unsupported. */
