@@ -42,7 +42,8 @@ import java.util.concurrent.ExecutorService;
                 "--seed-output=no), --cache and the stores, every one verified.",
                 "Trees are applied to DIR (default: the current directory) touching only what differs: unchanged",
                 "files are kept, changed ones are written to a temp file and renamed over, --delete removes what the",
-                "archive does not list, --seed=DIR supplies files at the same relative path (--hardlink links them).",
+                "archive does not list, --seed=DIR supplies files at the same relative path (cloned on btrfs/XFS,",
+                "linked with --hardlink; with --seed-chunks=yes also its chunks). PATH: only that entry, put in DIR.",
                 "Ends with a one-line report on stderr (--print-stats: JSON)."})
 final class ExtractCommand implements Callable<Integer> {
     @Mixin
