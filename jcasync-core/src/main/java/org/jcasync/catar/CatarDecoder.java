@@ -12,6 +12,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import static org.jcasync.internal.fs.Posix.S_IFMT;
+import static org.jcasync.internal.fs.Posix.S_IFSOCK;
+import static org.jcasync.internal.fs.Posix.S_IFLNK;
+import static org.jcasync.internal.fs.Posix.S_IFREG;
+import static org.jcasync.internal.fs.Posix.S_IFBLK;
+import static org.jcasync.internal.fs.Posix.S_IFDIR;
+import static org.jcasync.internal.fs.Posix.S_IFCHR;
+import static org.jcasync.internal.fs.Posix.S_IFIFO;
 import static org.jcasync.format.FeatureFlags.WITH_SYMLINKS;
 import static org.jcasync.format.FeatureFlags.WITH_DEVICE_NODES;
 import static org.jcasync.format.FeatureFlags.WITH_FIFOS;
@@ -63,15 +71,6 @@ public final class CatarDecoder implements Closeable {
     /** An ACL record as stored: its type and body (after the 16-byte header). */
     public record AclRecord(long type, byte[] body) {
     }
-
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
-    private static final int S_IFLNK = 0120000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFBLK = 0060000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFCHR = 0020000;
-    private static final int S_IFIFO = 0010000;
 
     private static final long TIME_BITS = FeatureFlags.WITH_NSEC_TIME | FeatureFlags.WITH_USEC_TIME
             | FeatureFlags.WITH_SEC_TIME | FeatureFlags.WITH_2SEC_TIME;

@@ -24,6 +24,14 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import static org.jcasync.internal.fs.Posix.S_IFMT;
+import static org.jcasync.internal.fs.Posix.S_IFSOCK;
+import static org.jcasync.internal.fs.Posix.S_IFLNK;
+import static org.jcasync.internal.fs.Posix.S_IFREG;
+import static org.jcasync.internal.fs.Posix.S_IFBLK;
+import static org.jcasync.internal.fs.Posix.S_IFDIR;
+import static org.jcasync.internal.fs.Posix.S_IFCHR;
+import static org.jcasync.internal.fs.Posix.S_IFIFO;
 import static org.jcasync.format.FeatureFlags.WITH_SYMLINKS;
 import static org.jcasync.format.FeatureFlags.WITH_DEVICE_NODES;
 import static org.jcasync.format.FeatureFlags.WITH_FIFOS;
@@ -52,15 +60,6 @@ import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
  * for every kind of file, as libselinux's {@code lgetfilecon} reports it without label translation.
  */
 public final class CatarEncoder {
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFSOCK = 0140000;
-    private static final int S_IFLNK = 0120000;
-    private static final int S_IFREG = 0100000;
-    private static final int S_IFBLK = 0060000;
-    private static final int S_IFDIR = 0040000;
-    private static final int S_IFCHR = 0020000;
-    private static final int S_IFIFO = 0010000;
-
     /** chattr's nodump flag (linux/fs.h). */
     private static final int FS_NODUMP_FL = 0x40;
 

@@ -73,8 +73,6 @@ public final class LinuxFile implements AutoCloseable {
     private static final int ENOSYS = 38;
     private static final int EOPNOTSUPP = 95;
 
-    private static final int S_IFMT = 0170000;
-    private static final int S_IFBLK = 0060000;
 
     /** struct file_clone_range { __s64 src_fd; __u64 src_offset; __u64 src_length; __u64 dest_offset; }. */
     private static final StructLayout FILE_CLONE_RANGE = MemoryLayout.structLayout(
@@ -471,7 +469,7 @@ public final class LinuxFile implements AutoCloseable {
     public static boolean isBlockDevice(Path p) {
         try {
             Object mode = Files.getAttribute(p, "unix:mode");
-            return mode instanceof Integer m && (m & S_IFMT) == S_IFBLK;
+            return mode instanceof Integer m && (m & Posix.S_IFMT) == Posix.S_IFBLK;
         } catch (Exception e) {
             return false;
         }
