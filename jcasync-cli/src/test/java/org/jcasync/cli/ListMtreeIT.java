@@ -8,13 +8,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.jcasync.cli.ItFiles.random;
 import static org.jcasync.cli.Tools.casync;
 import static org.jcasync.cli.Tools.jcasync;
 
@@ -34,53 +31,8 @@ class ListMtreeIT {
     static void makeTree() throws Exception {
         Tools.requireCasync();
         root = "root".equals(System.getProperty("user.name"));
-        tree = Files.createDirectory(work.resolve("tree"));
-        Files.write(tree.resolve("small"), "hello\n".getBytes());
-        Files.write(tree.resolve("empty"), new byte[0]);
-        Files.write(tree.resolve("random-1MiB"), random(41, 1 << 20));
-        Path nested = Files.createDirectories(tree.resolve("dir/nested/deeper"));
-        Files.write(nested.resolve("file"), random(42, 70_000));
-        Files.createDirectories(tree.resolve("dir/empty-dir"));
-        Files.createSymbolicLink(tree.resolve("link"), Path.of("small"));
-        Files.createSymbolicLink(tree.resolve("dangling"), Path.of("/nonexistent/tar get#"));
-        Files.createSymbolicLink(tree.resolve("dir/up"), Path.of("../dir"));
-        for (String odd : List.of("with space", "#hash", "back\\slash", "ünïcödé ✓", "UPPER", "z", "-dash",
-                ".hidden", "tab\tname")) {
-            Files.write(tree.resolve(odd), odd.getBytes());
-        }
-        sh("mkfifo", tree.resolve("fifo").toString());
-        sh("python3", "-c", "import socket,sys;s=socket.socket(socket.AF_UNIX);s.bind(sys.argv[1])",
-                tree.resolve("sock").toString());
-        Path suid = Files.write(tree.resolve("setuid"), "x".getBytes());
-        sh("chmod", "4755", suid.toString());
-        Path suidNoX = Files.write(tree.resolve("setuid-nox"), "x".getBytes());
-        sh("chmod", "6644", suidNoX.toString());
-        Path sticky = Files.createDirectory(tree.resolve("sticky"));
-        sh("chmod", "1777", sticky.toString());
-        Path stickyNoX = Files.createDirectory(tree.resolve("sticky-nox"));
-        sh("chmod", "1770", stickyNoX.toString());
-        Path ro = Files.write(tree.resolve("read-only"), "ro".getBytes());
-        sh("chmod", "0444", ro.toString());
-        Path sgid = Files.createDirectory(tree.resolve("setgid-dir"));
-        sh("chmod", "2750", sgid.toString());
-        sh("python3", "-c", "import os,sys; os.setxattr(sys.argv[1], 'user.zeta', b'1 \\x00\\xff#');"
-                + "os.setxattr(sys.argv[1], 'user.alpha', b'')", tree.resolve("small").toString());
-        if (root) {
-            sh("mknod", tree.resolve("null").toString(), "c", "1", "3");
-            sh("mknod", tree.resolve("blk").toString(), "b", "7", "200");
-            Path other = Files.write(tree.resolve("owned-1234"), "o".getBytes());
-            sh("chown", "1234:5678", other.toString());
-            Path nobody = Files.write(tree.resolve("owned-nobody"), "n".getBytes());
-            sh("chown", "nobody:nogroup", nobody.toString());
-            sh("chown", "-h", "1234:5678", tree.resolve("dangling").toString());
-            sh("chown", "daemon:daemon", tree.resolve("dir/nested").toString());
-        }
-        sh("touch", "-h", "-d", "@-1.5", tree.resolve("link").toString());
-        sh("touch", "-d", "1901-12-13 20:45:52.123456789 UTC", tree.resolve("empty").toString());
-        sh("touch", "-d", "2400-01-01 00:00:00.987654321 UTC", tree.resolve("random-1MiB").toString());
-        Files.setLastModifiedTime(tree.resolve("small"), FileTime.from(1600000000_123456789L, TimeUnit.NANOSECONDS));
-        Files.setLastModifiedTime(tree.resolve("dir/nested"), FileTime.from(1_999_999_999L, TimeUnit.SECONDS));
-        Files.setLastModifiedTime(tree.resolve("dir"), FileTime.from(1L, TimeUnit.NANOSECONDS));
+        tree = work.resolve("tree");
+        RichTree.build(tree, root, true);
         // the archives, made by casync (so jcasync reads what casync wrote)
         for (String opts : List.of("", "--digest=sha256", "--with=unix", "--without=all --with=symlinks")) {
             String tag = tag(opts);
