@@ -67,7 +67,7 @@ final class ArchiveWalk implements Closeable {
                         + "archive-index, or directory.");
             };
         }
-        if (input != null && input.startsWith("file://")) {
+        if (input != null && input.regionMatches(true, 0, "file://", 0, 7)) {
             input = Locations.local(input).toString();
         }
         if (op == null && input != null && !input.equals("-")) {
@@ -81,7 +81,11 @@ final class ArchiveWalk implements Closeable {
             input = ".";
         }
         boolean stdin = input == null || input.equals("-");
-        if (!stdin) {
+        boolean remote = !stdin && org.jcasync.store.StoreRegistry.isRemote(input);
+        if (remote && op != Operation.ARCHIVE_INDEX) {
+            throw new UserException("Only .caidx archive indexes can be read from a URL: " + input);
+        }
+        if (!stdin && !remote) {
             Path p = Locations.local(input);
             if (!Files.exists(p)) {
                 throw new UserException("Failed to open \"" + input + "\": No such file or directory");
@@ -115,7 +119,7 @@ final class ArchiveWalk implements Closeable {
                 return new ArchiveWalk(op, new CatarDecoder(new BufferedInputStream(in, 1 << 16)), o);
             }
             case ARCHIVE_INDEX -> {
-                Index index = stdin ? IndexReader.read(System.in, "-") : IndexReader.read(Locations.local(input));
+                Index index = stdin ? IndexReader.read(System.in, "-") : Stores.readIndex(o, input);
                 ChunkStore store = Stores.forReading(o, stdin ? null : input, index);
                 ExecutorService pool = Pools.workers(o.threads);
                 ChunkedInputStream in = new ChunkedInputStream(index, store, pool, 8 * o.threads);

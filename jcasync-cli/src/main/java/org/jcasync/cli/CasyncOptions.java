@@ -4,6 +4,7 @@ import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.SizeParser;
 import org.jcasync.store.Compression;
+import org.jcasync.store.TransportOptions;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -60,6 +61,36 @@ final class CasyncOptions {
     @Option(names = "--rate-limit-bps", paramLabel = "LIMIT",
             description = "Maximum bandwidth in bytes/s for remote communication")
     String rateLimit;
+
+    @Option(names = "--concurrency", paramLabel = "N",
+            description = "Most requests in flight per remote store (default: 64; adapts below that)")
+    int concurrency = TransportOptions.DEFAULT.maxInFlight();
+
+    @Option(names = "--retries", paramLabel = "N",
+            description = "Times a failed request to a remote store is repeated (default: 3)")
+    int retries = TransportOptions.DEFAULT.retries();
+
+    @Option(names = "--timeout", paramLabel = "SECONDS",
+            description = "Longest wait for a remote store to connect or send more data (default: 60)")
+    int timeoutSeconds = (int) TransportOptions.DEFAULT.timeout().toSeconds();
+
+    @Option(names = "--authorization", paramLabel = "VALUE",
+            description = "Authorization header for HTTP stores and indexes (else $CASYNC_HTTP_AUTHORIZATION)")
+    String authorization;
+
+    @Option(names = "--client-cert", paramLabel = "PEM", description = "TLS client certificate for remote stores")
+    String clientCert;
+
+    @Option(names = "--client-key", paramLabel = "PEM", description = "Private key of --client-cert (PKCS#8 PEM)")
+    String clientKey;
+
+    @Option(names = "--ca-cert", paramLabel = "PEM",
+            description = "Trust these CA certificates instead of the system's for remote stores")
+    String caCert;
+
+    @Option(names = "--trust-any-cert",
+            description = "Do not verify servers' TLS certificates (testing only)")
+    boolean trustAnyCert;
 
     @Option(names = "--reflink", paramLabel = "yes|no", arity = "1", converter = YesNo.class,
             description = "Create reflinks from seeds when extracting (default: yes)")
@@ -212,6 +243,17 @@ final class CasyncOptions {
         return apply ? new long[] {shift, range} : new long[] {0, 0};
     }
 
+    /** How remote stores are talked to. */
+    TransportOptions transport() {
+        String auth = authorization != null ? authorization : System.getenv("CASYNC_HTTP_AUTHORIZATION");
+        return new TransportOptions(java.time.Duration.ofSeconds(timeoutSeconds), concurrency, retries,
+                TransportOptions.DEFAULT.retryDelay(), auth == null || auth.isEmpty() ? null : auth,
+                clientCert == null ? null : java.nio.file.Path.of(clientCert),
+                clientKey == null ? null : java.nio.file.Path.of(clientKey),
+                caCert == null ? null : java.nio.file.Path.of(caCert), trustAnyCert,
+                rateLimit == null ? 0 : SizeParser.parse(rateLimit));
+    }
+
     /** Validates options that only need to parse. */
     void validate() {
         for (List<String> l : List.of(with, without)) {
@@ -251,6 +293,18 @@ final class CasyncOptions {
         if (!List.of("auto", "yes", "no").contains(seedChunks)) {
             throw new IllegalArgumentException("Failed to parse --seed-chunks= parameter: " + seedChunks
                     + " (auto, yes or no)");
+        }
+        if (concurrency < 1) {
+            throw new IllegalArgumentException("--concurrency must be at least 1");
+        }
+        if (retries < 0) {
+            throw new IllegalArgumentException("--retries cannot be negative");
+        }
+        if (timeoutSeconds < 1) {
+            throw new IllegalArgumentException("--timeout must be at least 1 second");
+        }
+        if ((clientCert == null) != (clientKey == null)) {
+            throw new IllegalArgumentException("--client-cert and --client-key go together");
         }
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");

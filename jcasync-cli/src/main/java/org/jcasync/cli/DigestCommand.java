@@ -3,7 +3,6 @@ package org.jcasync.cli;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
-import org.jcasync.index.IndexReader;
 import org.jcasync.store.ChunkStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -160,7 +159,7 @@ final class DigestCommand implements Callable<Integer> {
 
     /** casync digests the blob behind any .caibx with SHA-512/256, whatever digest named its chunks. */
     private ChunkId digestIndex(String loc) throws Exception {
-        Index index = IndexReader.read(Locations.local(loc));
+        Index index = Stores.readIndex(o, loc);
         org.jcasync.chunk.Hasher md = DigestAlgorithm.SHA512_256.newHasher();
         ExecutorService pool = Pools.workers(o.threads);
         try (ChunkStore store = Stores.forReading(o, loc, index)) {

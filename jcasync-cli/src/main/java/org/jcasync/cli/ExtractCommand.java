@@ -12,11 +12,7 @@ import org.jcasync.store.StoreRouter;
 import org.jcasync.blob.ExtractOptions;
 import org.jcasync.blob.ExtractStats;
 import org.jcasync.index.Index;
-import org.jcasync.index.IndexReader;
-import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
-import org.jcasync.store.LocalStore;
-import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -137,7 +133,7 @@ final class ExtractCommand implements Callable<Integer> {
         boolean stdin = input.equals("-");
         TreeExtractStats stats;
         List<TreeSeed> treeSeeds = new ArrayList<>();
-        String storeLocation = null;
+        ChunkStore remoteStore = null;
         ChunkedInputStream chunks = null;
         ChunkStore store = null;
         ExecutorService pool = null;
@@ -147,19 +143,16 @@ final class ExtractCommand implements Callable<Integer> {
                 InputStream in = stdin ? System.in : Files.newInputStream(Locations.local(input));
                 decoder = new CatarDecoder(new java.io.BufferedInputStream(in, 1 << 16));
             } else {
-                Index index = stdin ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
+                Index index = Stores.readIndex(o, input);
                 store = Stores.forReading(o, stdin ? null : input, index);
-                storeLocation = store.location();
-                if (o.cache != null) {
-                    store = new CachedStore(new LocalStore(Locations.local(o.cache),
-                            new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm())), store);
-                }
+                remoteStore = store;
                 pool = Pools.workers(o.threads);
                 // Chunk-level tree seeds cost a serialization and chunking of each seed tree; they pay off only
-                // when the store is slower than that. Every store is local so far, so "auto" does not build them
-                // (file-level reuse of the output and of seeds works either way).
+                // when the store is slower than that: "auto" builds them only when a store is remote (file-level
+                // reuse of the output and of seeds works either way).
                 List<Path> seedTrees = new ArrayList<>();
-                if (o.seedChunks.equals("yes")) {
+                if (o.seedChunks.equals("yes")
+                        || o.seedChunks.equals("auto") && Stores.anyRemote(o, stdin ? null : input)) {
                     seedTrees.addAll(seeds);
                     if (o.seedOutput && Files.isDirectory(out)) {
                         seedTrees.add(out);
@@ -201,8 +194,9 @@ final class ExtractCommand implements Callable<Integer> {
             from.append(String.format("; %d chunks (%.1f MiB) from %s", s.hits(), s.hitBytes() / 1048576.0,
                     s.location()));
         }
-        if (store != null) {
-            from.append(String.format("; %.1f MiB read from %s", store.bytesRead() / 1048576.0, storeLocation));
+        if (remoteStore != null) {
+            String t = Stores.transferReport(remoteStore);
+            from.append(t.isEmpty() ? "" : "; " + t);
         }
         System.err.println("jcasync: extract: " + stats.summary() + from);
         if (o.printStats) {
@@ -224,12 +218,8 @@ final class ExtractCommand implements Callable<Integer> {
         if (subtree != null) {
             throw new UserException("Subtree path only supported when extracting archive or archive index.");
         }
-        Index index = input.equals("-") ? IndexReader.read(System.in, "stdin") : IndexReader.read(Locations.local(input));
-        ChunkStore store = Stores.forReading(o, input, index);
-        if (o.cache != null) {
-            store = new CachedStore(new LocalStore(Locations.local(o.cache),
-                    new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm())), store);
-        }
+        Index index = Stores.readIndex(o, input);
+        ChunkStore store = Stores.forReading(o, input.equals("-") ? null : input, index);
         List<Path> seeds = new ArrayList<>();
         for (String s : o.seeds) {
             seeds.add(Locations.local(s));
@@ -260,7 +250,8 @@ final class ExtractCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        System.err.println("jcasync: extract: " + stats.summary());
+        String transfer = Stores.transferReport(store);
+        System.err.println("jcasync: extract: " + stats.summary() + (transfer.isEmpty() ? "" : "; " + transfer));
         if (o.printStats) {
             (toStdout ? System.err : System.out).println(stats.toJson());
         }

@@ -2,8 +2,7 @@ package org.jcasync.cli;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
-import org.jcasync.index.IndexReader;
-import org.jcasync.store.LocalStore;
+import org.jcasync.store.PrunableChunkStore;
 import org.jcasync.store.PrunableChunkStore.PruneResult;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
@@ -37,7 +36,7 @@ final class GcCommand implements Callable<Integer> {
         Set<ChunkId> used = new HashSet<>();
         long refs = 0;
         for (String loc : indexes) {
-            Index idx = IndexReader.read(Locations.local(loc));
+            Index idx = Stores.readIndex(o, loc);
             for (int i = 0; i < idx.size(); i++) {
                 used.add(idx.id(i));
             }
@@ -46,7 +45,10 @@ final class GcCommand implements Callable<Integer> {
         if (o.verbose) {
             System.out.println("Chunk store usage: " + refs + " references, " + used.size() + " chunks");
         }
-        LocalStore store = new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT);
+        if (!(Stores.registry().openWritable(storeLoc, StoreOptions.DEFAULT, o.transport())
+                instanceof PrunableChunkStore store)) {
+            throw new UserException("cannot garbage-collect " + storeLoc + ": its kind of store cannot list chunks");
+        }
         PruneResult r = store.prune(used::contains, o.dryRun, o.verbose
                 ? f -> System.out.println((o.dryRun ? "Would remove" : "Removing") + " chunk " + f + ".") : null);
         if (o.dryRun) {

@@ -1,24 +1,19 @@
 package org.jcasync.cli;
 
-import java.net.URI;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 
 /** casync's rules for turning locator strings into local paths and for the default store. */
 final class Locations {
     private Locations() {
     }
 
-    /** A local path for {@code locator}; {@code file://} URLs are converted; other URLs are refused for now. */
+    /** A local path for {@code locator}; {@code file://} URLs are converted; other URLs are refused here. */
     static Path local(String locator) {
-        if (locator.startsWith("file://")) {
-            return Paths.get(URI.create(locator));
+        Path p = org.jcasync.store.StoreRegistry.localPath(locator);
+        if (p == null) {
+            throw new UserException("a local path is needed here, not the URL " + locator);
         }
-        int scheme = locator.indexOf("://");
-        if (scheme > 0 && locator.substring(0, scheme).matches("[a-zA-Z][a-zA-Z0-9+.-]*")) {
-            throw new UserException("remote locations are not supported yet: " + locator);
-        }
-        return Paths.get(locator);
+        return p;
     }
 
     /**

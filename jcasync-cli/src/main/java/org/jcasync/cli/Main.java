@@ -59,7 +59,8 @@ public final class Main implements Runnable {
 
     /** Options that take no value (everything else takes one, as {@code --opt=V} or {@code --opt V}). */
     private static final java.util.Set<String> FLAGS = java.util.Set.of("-v", "--verbose", "-n", "--dry-run",
-            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto");
+            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto",
+            "--trust-any-cert");
 
     /**
      * casync takes its options before or after the verb; picocli wants a subcommand's options after it. Moves the

@@ -11,7 +11,7 @@ import org.jcasync.index.IndexWriter;
 import org.jcasync.io.AtomicFile;
 import org.jcasync.io.BlockPipe;
 import org.jcasync.io.HashingOutputStream;
-import org.jcasync.store.LocalStore;
+import org.jcasync.store.WritableChunkStore;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -105,7 +105,7 @@ final class MakeCommand implements Callable<Integer> {
         DigestAlgorithm digest = o.digestAlgorithm();
         long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), 0, o.excludeNodump, o.excludeSubmounts,
                 o.excludeFile, digest == DigestAlgorithm.SHA512_256);
-        LocalStore store = openStore(params, digest);
+        WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
         try {
             return report(writeOutput(os -> make(in, os, params, digest, flags, store, pool)));
@@ -125,6 +125,17 @@ final class MakeCommand implements Callable<Integer> {
         if (output == null || output.equals("-")) {
             return producer.write(System.out);
         }
+        if (org.jcasync.store.StoreRegistry.isRemote(output)) {
+            // Indexes are small: made in memory, then uploaded in one piece (never half-written).
+            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+            T result = producer.write(buf);
+            try {
+                Stores.registry().writeFile(output, buf.toByteArray(), o.transport());
+            } catch (IOException e) {
+                throw context(e, "uploading " + output);
+            }
+            return result;
+        }
         try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
             T result;
             try (OutputStream os = af.outputStream()) {
@@ -138,13 +149,12 @@ final class MakeCommand implements Callable<Integer> {
     }
 
     /** The store chunks go to: --store, $CASYNC_STORE, or default.castr beside the index. */
-    private LocalStore openStore(ChunkerParams params, DigestAlgorithm digest) {
+    private WritableChunkStore openStore(ChunkerParams params, DigestAlgorithm digest) throws IOException {
         if (o.verbose) {
             System.err.println("Selected chunk sizes: min=" + params.min() + "..avg=" + params.avg() + "..max="
                     + params.max());
         }
-        return new LocalStore(Locations.local(Locations.defaultStore(o.store, output)),
-                new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+        return Stores.forWriting(o, output, new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
     }
 
     /** Prints the digest line casync prints, then the report lines asked for. */
@@ -191,7 +201,7 @@ final class MakeCommand implements Callable<Integer> {
             return 0;
         }
         ChunkerParams params = o.chunkerParams();
-        LocalStore store = openStore(params, digest);
+        WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
         try {
             return report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store, pool)));
@@ -202,7 +212,7 @@ final class MakeCommand implements Callable<Integer> {
 
     /** Serializes the tree on its own thread and chunks the stream as it comes. */
     private MakeStats makeIndexOfTree(Path dir, CatarEncoder encoder, OutputStream out, ChunkerParams params,
-            DigestAlgorithm digest, long flags, LocalStore store, ExecutorService pool) throws Exception {
+            DigestAlgorithm digest, long flags, WritableChunkStore store, ExecutorService pool) throws Exception {
         IndexWriter w = new IndexWriter(out, flags, params);
         BlobMaker maker = new BlobMaker(params, digest, store, pool, o.threads);
         BlockPipe pipe = new BlockPipe(8, 1 << 20);
@@ -221,7 +231,7 @@ final class MakeCommand implements Callable<Integer> {
     }
 
     private MakeStats make(Path in, OutputStream out, ChunkerParams params, DigestAlgorithm digest, long flags,
-            LocalStore store, ExecutorService pool) throws IOException {
+            WritableChunkStore store, ExecutorService pool) throws IOException {
         IndexWriter w = new IndexWriter(out, flags, params);
         BlobMaker maker = new BlobMaker(params, digest, store, pool, o.threads);
         if (in == null) {

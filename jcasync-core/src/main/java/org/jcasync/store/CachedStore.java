@@ -39,8 +39,10 @@ public final class CachedStore implements ChunkStore {
         }
         misses.incrementAndGet();
         lastHit.set(false);
-        byte[] d = backing.get(id);
-        cache.put(id, d, 0, d.length);
+        byte[] d = backing.getAll(java.util.List.of(id), this::keep)[0];
+        if (d == null) {
+            throw new ChunkMissingException(id, backing.location());
+        }
         return d;
     }
 
@@ -73,18 +75,33 @@ public final class CachedStore implements ChunkStore {
         hits.addAndGet(out.length - missing.size());
         if (!missing.isEmpty()) {
             misses.addAndGet(missing.size());
-            byte[][] fetched = backing.getAll(missing);
+            byte[][] fetched = backing.getAll(missing, this::keep);
             int k = 0;
             for (int i = 0; i < out.length; i++) {
                 if (out[i] == null) {
                     out[i] = fetched[k++];
-                    if (out[i] != null) {
-                        cache.put(ids.get(i), out[i], 0, out[i].length);
-                    }
                 }
             }
         }
         return out;
+    }
+
+    /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */
+    private void keep(ChunkId id, byte[] data, byte[] stored) throws IOException {
+        if (stored != null) {
+            cache.putStored(id, stored);
+        } else {
+            cache.put(id, data, 0, data.length);
+        }
+    }
+
+    @Override
+    public java.util.List<StoreStats> stats() {
+        java.util.List<StoreStats> all = new java.util.ArrayList<>();
+        StoreStats c = cache.stats().getFirst();
+        all.add(new StoreStats("cache " + c.location(), hits.get(), c.bytes(), c.requests(), 0, 0));
+        all.addAll(backing.stats());
+        return all;
     }
 
     @Override

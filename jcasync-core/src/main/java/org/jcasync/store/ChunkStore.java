@@ -32,12 +32,43 @@ public interface ChunkStore extends Closeable {
         return out;
     }
 
+    /**
+     * {@link #getAll(java.util.List)}, telling {@code listener} about each chunk delivered with its stored bytes.
+     * Network stores override this so a cache keeps the compressed frames they downloaded instead of compressing
+     * the chunks again.
+     */
+    default byte[][] getAll(java.util.List<ChunkId> ids, FetchListener listener) throws IOException {
+        byte[][] out = getAll(ids);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null) {
+                listener.fetched(ids.get(i), out[i], null);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The chunk's bytes as the store keeps them (a compressed frame, or raw for uncompressed casync chunks), not
+     * verified; for servers that pass chunks on as they are.
+     *
+     * @throws ChunkMissingException when the store does not have it
+     */
+    default byte[] getStored(ChunkId id) throws IOException {
+        byte[] data = get(id);
+        return Compression.ZSTD.compress(data, 0, data.length);
+    }
+
     /** Whether the store has the chunk (not verified). */
     boolean has(ChunkId id) throws IOException;
 
     /** Bytes read from where the store keeps its chunks (compressed, as stored), for reports. */
     default long bytesRead() {
         return 0;
+    }
+
+    /** What this store (or each store behind it) did so far, for transfer reports. */
+    default java.util.List<StoreStats> stats() {
+        return java.util.List.of(new StoreStats(location(), 0, bytesRead(), 0, 0, 0));
     }
 
     /** Where the store is, for messages. */

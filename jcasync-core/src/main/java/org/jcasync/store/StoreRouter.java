@@ -37,9 +37,14 @@ public final class StoreRouter implements ChunkStore {
         throw new ChunkMissingException(id, location());
     }
 
-    /** Each store in turn is asked for what the ones before it did not have. */
     @Override
     public byte[][] getAll(List<ChunkId> ids) throws IOException {
+        return getAll(ids, null);
+    }
+
+    /** Each store in turn is asked for what the ones before it did not have. */
+    @Override
+    public byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
         byte[][] out = new byte[ids.size()][];
         List<Integer> todo = new java.util.ArrayList<>();
         for (int i = 0; i < out.length; i++) {
@@ -53,7 +58,7 @@ public final class StoreRouter implements ChunkStore {
             for (int i : todo) {
                 ask.add(ids.get(i));
             }
-            byte[][] got = s.getAll(ask);
+            byte[][] got = listener == null ? s.getAll(ask) : s.getAll(ask, listener);
             List<Integer> still = new java.util.ArrayList<>();
             for (int k = 0; k < got.length; k++) {
                 if (got[k] != null) {
@@ -65,6 +70,27 @@ public final class StoreRouter implements ChunkStore {
             todo = still;
         }
         return out;
+    }
+
+    @Override
+    public byte[] getStored(ChunkId id) throws IOException {
+        for (ChunkStore s : stores) {
+            try {
+                return s.getStored(id);
+            } catch (ChunkMissingException e) {
+                // next store
+            }
+        }
+        throw new ChunkMissingException(id, location());
+    }
+
+    @Override
+    public List<StoreStats> stats() {
+        List<StoreStats> all = new java.util.ArrayList<>();
+        for (ChunkStore s : stores) {
+            all.addAll(s.stats());
+        }
+        return all;
     }
 
     @Override
