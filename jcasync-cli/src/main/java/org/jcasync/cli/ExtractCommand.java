@@ -9,6 +9,8 @@ import org.jcasync.tree.TreeExtractStats;
 import org.jcasync.tree.TreeExtractor;
 import org.jcasync.tree.TreeSeed;
 import org.jcasync.store.StoreRouter;
+import org.jcasync.store.StoreStats;
+import org.jcasync.store.TransferReport;
 import org.jcasync.blob.ExtractOptions;
 import org.jcasync.blob.ExtractStats;
 import org.jcasync.index.Index;
@@ -127,6 +129,7 @@ final class ExtractCommand implements Callable<Integer> {
             }
             seeds.add(p);
         }
+        long started = System.nanoTime();
         long[] uid = o.uidMapping();
         TreeExtractOptions opts = new TreeExtractOptions(FeatureFlags.decodeMask(o.withFlags(), o.withoutFlags()),
                 o.delete, o.undoImmutable, o.hardlink, o.reflink, o.punchHoles, uid[0], uid[1], seeds, o.seedOutput);
@@ -134,6 +137,7 @@ final class ExtractCommand implements Callable<Integer> {
         TreeExtractStats stats;
         List<TreeSeed> treeSeeds = new ArrayList<>();
         ChunkStore remoteStore = null;
+        Index index = null;
         ChunkedInputStream chunks = null;
         ChunkStore store = null;
         ExecutorService pool = null;
@@ -143,7 +147,7 @@ final class ExtractCommand implements Callable<Integer> {
                 InputStream in = stdin ? System.in : Files.newInputStream(Locations.local(input));
                 decoder = new CatarDecoder(new java.io.BufferedInputStream(in, 1 << 16));
             } else {
-                Index index = Stores.readIndex(o, input);
+                index = Stores.readIndex(o, input);
                 store = Stores.forReading(o, stdin ? null : input, index);
                 remoteStore = store;
                 pool = Pools.workers(o.threads);
@@ -194,13 +198,28 @@ final class ExtractCommand implements Callable<Integer> {
             from.append(String.format("; %d chunks (%.1f MiB) from %s", s.hits(), s.hitBytes() / 1048576.0,
                     s.location()));
         }
+        TransferReport transfer = null;
         if (remoteStore != null) {
-            String t = Stores.transferReport(remoteStore);
-            from.append(t.isEmpty() ? "" : "; " + t);
+            // What the stores (not seeds or the cache) delivered, uncompressed, for the "saved" estimate.
+            long fetched = index.length();
+            for (TreeSeed s : treeSeeds) {
+                fetched -= s.hitBytes();
+            }
+            List<StoreStats> st = remoteStore.stats();
+            for (StoreStats s : st) {
+                if (s.location().startsWith("cache ")) {
+                    fetched -= s.chunks() * (index.length() / Math.max(1, index.size()));
+                }
+            }
+            transfer = new TransferReport(st, index.length(), Math.max(0, fetched),
+                    (System.nanoTime() - started) / 1e9);
+        }
+        if (transfer != null) {
+            from.append("; ").append(transfer.summary());
         }
         System.err.println("jcasync: extract: " + stats.summary() + from);
         if (o.printStats) {
-            System.out.println(stats.toJson());
+            System.out.println(transfer == null ? stats.toJson() : transfer.addTo(stats.toJson()));
         }
         return 0;
     }
@@ -250,10 +269,11 @@ final class ExtractCommand implements Callable<Integer> {
         } finally {
             pool.shutdownNow();
         }
-        String transfer = Stores.transferReport(store);
-        System.err.println("jcasync: extract: " + stats.summary() + (transfer.isEmpty() ? "" : "; " + transfer));
+        TransferReport transfer = new TransferReport(store.stats(), stats.totalBytes(),
+                stats.store.bytes(), stats.seconds());
+        System.err.println("jcasync: extract: " + stats.summary() + "; " + transfer.summary());
         if (o.printStats) {
-            (toStdout ? System.err : System.out).println(stats.toJson());
+            (toStdout ? System.err : System.out).println(transfer.addTo(stats.toJson()));
         }
         return 0;
     }

@@ -8,7 +8,6 @@ import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.StoreRouter;
-import org.jcasync.store.StoreStats;
 import org.jcasync.store.WritableChunkStore;
 
 import java.io.ByteArrayInputStream;
@@ -79,27 +78,5 @@ final class Stores {
         }
         byte[] b = registry().readFile(locator, o.transport());
         return IndexReader.read(new ByteArrayInputStream(b), locator);
-    }
-
-    /** One line per store that delivered or was asked for anything, for extract's closing report. */
-    static String transferReport(ChunkStore store) {
-        StringBuilder b = new StringBuilder();
-        for (StoreStats s : store.stats()) {
-            if (s.chunks() == 0 && s.requests() == 0) {
-                continue;
-            }
-            if (!b.isEmpty()) {
-                b.append("; ");
-            }
-            b.append(String.format("%s: %d chunks, %.1f MiB read in %d requests", s.location(), s.chunks(),
-                    s.bytes() / 1048576.0, s.requests()));
-            if (s.retries() > 0) {
-                b.append(", ").append(s.retries()).append(" retries");
-            }
-            if (s.errors() > 0) {
-                b.append(", ").append(s.errors()).append(" failed");
-            }
-        }
-        return b.toString();
     }
 }

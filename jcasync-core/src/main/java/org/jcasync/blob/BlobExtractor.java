@@ -488,7 +488,7 @@ public final class BlobExtractor {
         });
         if (verbose != null) {
             verbose.printf("jcasync: seed %s: %s followed in order, %s chunked%n", s.path().getFileName(),
-                    ExtractStats.bytes(followed.get()), ExtractStats.bytes(chunked.get()));
+                    org.jcasync.io.ByteSizes.format(followed.get()), org.jcasync.io.ByteSizes.format(chunked.get()));
         }
     }
 

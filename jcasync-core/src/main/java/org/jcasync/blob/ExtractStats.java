@@ -57,24 +57,24 @@ public final class ExtractStats {
         return totalChunks;
     }
 
+    /** Wall time of the extract in seconds. */
+    public double seconds() {
+        return seconds;
+    }
+
     /** Blob length. */
     public long totalBytes() {
         return totalBytes;
     }
 
-    /** Share of the blob that did not have to come from the stores. */
-    public double savedPercent() {
-        return totalBytes == 0 ? 100 : 100.0 * (totalBytes - store.bytes() - cache.bytes()) / totalBytes;
-    }
-
     /** One human-readable line. */
     public String summary() {
         return String.format(Locale.ROOT, "%s in %d chunks: %d in place (%s), %d from seeds (%s%s), %d zero (%s), "
-                        + "%d from cache (%s), %d from store (%s, %s read); %.1f%% not downloaded; %.2f s",
+                        + "%d from cache (%s), %d from store (%s)",
                 bytes(totalBytes), totalChunks, inPlace.chunks(), bytes(inPlace.bytes()), seeds.chunks(),
                 bytes(seeds.bytes()), reflinked.get() > 0 ? ", " + bytes(reflinked.get()) + " reflinked" : "",
                 zero.chunks(), bytes(zero.bytes()), cache.chunks(), bytes(cache.bytes()), store.chunks(),
-                bytes(store.bytes()), bytes(storeBytesRead.get()), savedPercent(), seconds);
+                bytes(store.bytes()));
     }
 
     /** The same as JSON. */
@@ -83,24 +83,13 @@ public final class ExtractStats {
                         + "\"bytes-in-place\":%d,\"chunks-from-seeds\":%d,\"bytes-from-seeds\":%d,"
                         + "\"bytes-reflinked\":%d,\"chunks-zero\":%d,\"bytes-zero\":%d,\"chunks-from-cache\":%d,"
                         + "\"bytes-from-cache\":%d,\"chunks-from-store\":%d,\"bytes-from-store\":%d,"
-                        + "\"bytes-read-from-store\":%d,\"saved-percent\":%.2f,\"seconds\":%.3f}",
+                        + "\"bytes-read-from-store\":%d,\"seconds\":%.3f}",
                 totalBytes, totalChunks, inPlace.chunks(), inPlace.bytes(), seeds.chunks(), seeds.bytes(),
                 reflinked.get(), zero.chunks(), zero.bytes(), cache.chunks(), cache.bytes(), store.chunks(),
-                store.bytes(), storeBytesRead.get(), savedPercent(), seconds);
+                store.bytes(), storeBytesRead.get(), seconds);
     }
 
-    /** Bytes in IEC units with one decimal. */
-    static String bytes(long b) {
-        if (b < 1024) {
-            return b + " B";
-        }
-        String[] u = {"KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = b;
-        int i = -1;
-        while (v >= 1024 && i < u.length - 1) {
-            v /= 1024;
-            i++;
-        }
-        return String.format(Locale.ROOT, "%.1f %s", v, u[i]);
+    private static String bytes(long b) {
+        return org.jcasync.io.ByteSizes.format(b);
     }
 }

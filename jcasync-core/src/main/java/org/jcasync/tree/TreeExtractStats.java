@@ -94,15 +94,6 @@ public final class TreeExtractStats {
     }
 
     private static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        if (n < 1024 * 1024) {
-            return String.format("%.1f KiB", n / 1024.0);
-        }
-        if (n < 1024L * 1024 * 1024) {
-            return String.format("%.1f MiB", n / 1048576.0);
-        }
-        return String.format("%.2f GiB", n / 1073741824.0);
+        return org.jcasync.io.ByteSizes.format(n);
     }
 }
