@@ -1,16 +1,21 @@
 package org.jcasync.bench;
 
 import java.io.IOException;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.LocalDate;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+
+import static org.jcasync.bench.BenchSupport.cpu;
+import static org.jcasync.bench.BenchSupport.delete;
+import static org.jcasync.bench.BenchSupport.exec;
+import static org.jcasync.bench.BenchSupport.median;
+import static org.jcasync.bench.BenchSupport.output;
+import static org.jcasync.bench.BenchSupport.version;
 
 /**
  * casync against jcasync on the images of {@code shared/datasets/make-os-images}, in one run, on the same warm
@@ -223,69 +228,4 @@ final class Compare {
     private static String makeIndex(Case cs) {
         return cs.casync().get(1).equals("make") ? cs.casync().get(3) : null;
     }
-
-    /** Runs a command and returns its standard output. */
-    private static String output(Path dir, List<String> cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
-                .start();
-        String s = new String(p.getInputStream().readAllBytes());
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException("failed: " + cmd);
-        }
-        return s;
-    }
-
-    private static String cpu() {
-        try (Stream<String> l = Files.lines(Paths.get("/proc/cpuinfo"))) {
-            return l.filter(s -> s.startsWith("model name")).findFirst().map(s -> s.replaceAll(".*:\\s*", ""))
-                    .orElse("unknown CPU");
-        } catch (IOException e) {
-            return "unknown CPU";
-        }
-    }
-
-    private static String version() {
-        try {
-            Process p = new ProcessBuilder("casync", "--version").redirectErrorStream(true).start();
-            return new String(p.getInputStream().readAllBytes()).trim() + " (Debian), Java " + Runtime.version();
-        } catch (IOException e) {
-            return "casync ?";
-        }
-    }
-
-    /** Runs a command to completion; returns wall seconds. Output goes to the bit bucket. */
-    private static double exec(Path dir, List<String> cmd) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("stderr.txt").toFile());
-        long t0 = System.nanoTime();
-        Process p = pb.start();
-        if (!p.waitFor(30, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IllegalStateException("timed out: " + cmd);
-        }
-        double s = (System.nanoTime() - t0) / 1e9;
-        if (p.exitValue() != 0) {
-            throw new IllegalStateException("failed (" + p.exitValue() + "): " + cmd + "\n"
-                    + Files.readString(dir.resolve("stderr.txt")));
-        }
-        return s;
-    }
-
-    private static double median(double[] v) {
-        double[] s = v.clone();
-        Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static void delete(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path x : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(x);
-            }
-        }
-    }
-
 }

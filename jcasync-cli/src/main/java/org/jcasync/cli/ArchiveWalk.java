@@ -6,7 +6,6 @@ import org.jcasync.catar.CatarEncoder;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.format.FeatureFlags;
 import org.jcasync.index.Index;
-import org.jcasync.index.IndexReader;
 import org.jcasync.io.BlockPipe;
 import org.jcasync.store.ChunkStore;
 
@@ -119,8 +118,9 @@ final class ArchiveWalk implements Closeable {
                 return new ArchiveWalk(op, new CatarDecoder(new BufferedInputStream(in, 1 << 16)), o);
             }
             case ARCHIVE_INDEX -> {
-                Index index = stdin ? IndexReader.read(System.in, "-") : Stores.readIndex(o, input);
-                ChunkStore store = Stores.forReading(o, stdin ? null : input, index);
+                Stores.IndexInput idx = Stores.readIndex(o, stdin ? "-" : input);
+                Index index = idx.index();
+                ChunkStore store = Stores.forReading(o, idx);
                 ExecutorService pool = Pools.workers(o.threads);
                 ChunkedInputStream in = new ChunkedInputStream(index, store, pool, 8 * o.threads);
                 ArchiveWalk w = new ArchiveWalk(op, new CatarDecoder(in, index.featureFlags()), o);

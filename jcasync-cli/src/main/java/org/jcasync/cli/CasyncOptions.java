@@ -62,6 +62,12 @@ final class CasyncOptions {
             description = "Maximum bandwidth in bytes/s for remote communication")
     String rateLimit;
 
+    @Option(names = "--packs", paramLabel = "MODE",
+            description = {"make, pack: no (default for make), yes (also put the new chunks into a pack and write",
+                    "INDEX.camap), only (packed-only store: loose copies removed; casync cannot read it).",
+                    "extract, list, mtree, digest: auto (default; use INDEX.camap when the index has one) or no"})
+    String packs;
+
     @Option(names = "--concurrency", paramLabel = "N",
             description = "Most requests in flight per remote store (default: 64; adapts below that)")
     int concurrency = TransportOptions.DEFAULT.maxInFlight();
@@ -293,6 +299,10 @@ final class CasyncOptions {
         if (!List.of("auto", "yes", "no").contains(seedChunks)) {
             throw new IllegalArgumentException("Failed to parse --seed-chunks= parameter: " + seedChunks
                     + " (auto, yes or no)");
+        }
+        if (packs != null && !List.of("no", "yes", "only", "auto").contains(packs)) {
+            throw new IllegalArgumentException("Failed to parse --packs= parameter: " + packs
+                    + " (no, yes, only or auto)");
         }
         if (concurrency < 1) {
             throw new IllegalArgumentException("--concurrency must be at least 1");

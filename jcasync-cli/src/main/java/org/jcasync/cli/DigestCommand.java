@@ -159,10 +159,11 @@ final class DigestCommand implements Callable<Integer> {
 
     /** casync digests the blob behind any .caibx with SHA-512/256, whatever digest named its chunks. */
     private ChunkId digestIndex(String loc) throws Exception {
-        Index index = Stores.readIndex(o, loc);
+        Stores.IndexInput in = Stores.readIndex(o, loc);
+        Index index = in.index();
         org.jcasync.chunk.Hasher md = DigestAlgorithm.SHA512_256.newHasher();
         ExecutorService pool = Pools.workers(o.threads);
-        try (ChunkStore store = Stores.forReading(o, loc, index)) {
+        try (ChunkStore store = Stores.forReading(o, in)) {
             java.util.ArrayDeque<Future<byte[]>> window = new java.util.ArrayDeque<>();
             int next = 0;
             for (int i = 0; i < index.size(); i++) {

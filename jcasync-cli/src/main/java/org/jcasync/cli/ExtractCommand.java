@@ -147,8 +147,9 @@ final class ExtractCommand implements Callable<Integer> {
                 InputStream in = stdin ? System.in : Files.newInputStream(Locations.local(input));
                 decoder = new CatarDecoder(new java.io.BufferedInputStream(in, 1 << 16));
             } else {
-                index = Stores.readIndex(o, input);
-                store = Stores.forReading(o, stdin ? null : input, index);
+                Stores.IndexInput in = Stores.readIndex(o, input);
+                index = in.index();
+                store = Stores.forReading(o, in);
                 remoteStore = store;
                 pool = Pools.workers(o.threads);
                 // Chunk-level tree seeds cost a serialization and chunking of each seed tree; they pay off only
@@ -237,8 +238,9 @@ final class ExtractCommand implements Callable<Integer> {
         if (subtree != null) {
             throw new UserException("Subtree path only supported when extracting archive or archive index.");
         }
-        Index index = Stores.readIndex(o, input);
-        ChunkStore store = Stores.forReading(o, input.equals("-") ? null : input, index);
+        Stores.IndexInput in = Stores.readIndex(o, input);
+        Index index = in.index();
+        ChunkStore store = Stores.forReading(o, in);
         List<Path> seeds = new ArrayList<>();
         for (String s : o.seeds) {
             seeds.add(Locations.local(s));

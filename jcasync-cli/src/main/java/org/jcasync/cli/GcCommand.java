@@ -2,6 +2,11 @@ package org.jcasync.cli;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
+import org.jcasync.io.ByteSizes;
+import org.jcasync.pack.ChunkMap;
+import org.jcasync.pack.PackId;
+import org.jcasync.pack.Packer;
+import org.jcasync.store.LocalStore;
 import org.jcasync.store.PrunableChunkStore;
 import org.jcasync.store.PrunableChunkStore.PruneResult;
 import org.jcasync.store.StoreOptions;
@@ -9,6 +14,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -36,7 +43,7 @@ final class GcCommand implements Callable<Integer> {
         Set<ChunkId> used = new HashSet<>();
         long refs = 0;
         for (String loc : indexes) {
-            Index idx = Stores.readIndex(o, loc);
+            Index idx = Stores.readIndex(o, loc).index();
             for (int i = 0; i < idx.size(); i++) {
                 used.add(idx.id(i));
             }
@@ -57,6 +64,30 @@ final class GcCommand implements Callable<Integer> {
             System.out.println("Removed " + r.removed() + " chunks, " + r.directories() + " directories, "
                     + r.remaining() + " chunks remaining.");
         }
+        if (store instanceof LocalStore local && Files.isDirectory(local.root().resolve(PackId.DIRECTORY))) {
+            prunePacks(local, used);
+        }
         return 0;
+    }
+
+    /**
+     * Packs: one with no chunk in use is removed, one with less than half in use is rewritten with only those; the
+     * chunk maps of the given indexes are rewritten to match.
+     */
+    private void prunePacks(LocalStore store, Set<ChunkId> used) throws java.io.IOException {
+        Packer packer = new Packer(store);
+        List<Packer.IndexFile> live = new java.util.ArrayList<>();
+        for (String loc : indexes) {
+            Path p = Locations.local(loc);
+            if (Files.exists(p.resolveSibling(p.getFileName() + ChunkMap.SUFFIX))) {
+                live.add(Packer.IndexFile.read(p));
+            }
+        }
+        Packer.PackPruneResult r = packer.prune(used::contains, live, 0.5, o.dryRun);
+        if (o.dryRun || o.verbose) {
+            System.out.println((o.dryRun ? "Would remove " : "Removed ") + r.removed() + " packs, "
+                    + (o.dryRun ? "would rewrite " : "rewrote ") + r.rewritten() + " packs, " + r.kept()
+                    + " packs kept, " + ByteSizes.format(r.bytesFreed()) + " freed.");
+        }
     }
 }

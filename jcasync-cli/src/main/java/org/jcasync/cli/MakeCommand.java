@@ -108,7 +108,7 @@ final class MakeCommand implements Callable<Integer> {
         WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
         try {
-            return report(writeOutput(os -> make(in, os, params, digest, flags, store, pool)));
+            return packed(report(writeOutput(os -> make(in, os, params, digest, flags, store, pool))), store);
         } finally {
             pool.shutdownNow();
         }
@@ -155,6 +155,26 @@ final class MakeCommand implements Callable<Integer> {
                     + params.max());
         }
         return Stores.forWriting(o, output, new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+    }
+
+    /**
+     * With {@code --packs=yes|only}: packs the chunks of the index just written that no pack of the store holds yet
+     * and writes the index's chunk map beside it.
+     */
+    private int packed(int status, WritableChunkStore store) throws IOException {
+        String mode = o.packs == null ? "no" : o.packs;
+        if (mode.equals("no")) {
+            return status;
+        }
+        if (mode.equals("auto")) {
+            throw new UserException("make takes --packs=no, yes or only");
+        }
+        if (!(store instanceof org.jcasync.store.LocalStore local) || output == null || output.equals("-")
+                || org.jcasync.store.StoreRegistry.isRemote(output)) {
+            throw new UserException("--packs needs a local store and a local index file");
+        }
+        PackCommand.pack(local, java.util.List.of(Locations.local(output)), mode.equals("only"), o.verbose);
+        return status;
     }
 
     /** Prints the digest line casync prints, then the report lines asked for. */
@@ -204,7 +224,8 @@ final class MakeCommand implements Callable<Integer> {
         WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
         try {
-            return report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store, pool)));
+            return packed(report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store,
+                    pool))), store);
         } finally {
             pool.shutdownNow();
         }

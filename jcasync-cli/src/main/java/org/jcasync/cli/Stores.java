@@ -2,6 +2,9 @@ package org.jcasync.cli;
 
 import org.jcasync.index.Index;
 import org.jcasync.index.IndexReader;
+import org.jcasync.pack.ChunkMap;
+import org.jcasync.pack.PackedStore;
+import org.jcasync.pack.RangeSource;
 import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.LocalStore;
@@ -29,14 +32,20 @@ final class Stores {
         return registry;
     }
 
+    /** An index as read: where from (null for stdin), its file bytes, and what they say. */
+    record IndexInput(String locator, byte[] bytes, Index index) {
+    }
+
     /**
      * The stores an index is read from: {@code --store} (or casync's default) then each {@code --extra-store}, each
-     * possibly a failover group {@code a|b}; behind {@code --cache} when one is given.
+     * possibly a failover group {@code a|b}; through its chunk map's packs when the index has one (and
+     * {@code --packs} is not no); behind {@code --cache} when one is given.
      */
-    static ChunkStore forReading(CasyncOptions o, String indexLocator, Index index) throws IOException {
+    static ChunkStore forReading(CasyncOptions o, IndexInput in) throws IOException {
+        Index index = in.index();
         StoreOptions so = new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm());
         List<String> locations = new ArrayList<>();
-        locations.add(Locations.defaultStore(o.store, indexLocator));
+        locations.add(Locations.defaultStore(o.store, in.locator()));
         locations.addAll(o.extraStores);
         List<ChunkStore> stores = new ArrayList<>();
         try {
@@ -50,10 +59,59 @@ final class Stores {
             throw e;
         }
         ChunkStore store = stores.size() == 1 ? stores.getFirst() : new StoreRouter(stores);
+        store = packed(o, in, locations.getFirst(), store, so);
         if (o.cache != null) {
             store = new CachedStore(new LocalStore(Locations.local(o.cache), so), store);
         }
         return store;
+    }
+
+    /**
+     * {@code store} read through the packs of {@code storeLocation} when the index has a chunk map
+     * ({@code INDEX.camap}) made for exactly this index; else {@code store} itself. A stale or unreadable map is
+     * reported in one line and the loose chunks are used.
+     */
+    private static ChunkStore packed(CasyncOptions o, IndexInput in, String storeLocation, ChunkStore store,
+            StoreOptions so) throws IOException {
+        if ("no".equals(o.packs) || in.locator() == null || storeLocation.indexOf('|') >= 0) {
+            return store;
+        }
+        String mapLocation = in.locator() + ChunkMap.SUFFIX;
+        byte[] bytes;
+        if (!StoreRegistry.isRemote(mapLocation)) {
+            java.nio.file.Path p = Locations.local(mapLocation);
+            if (!java.nio.file.Files.isRegularFile(p)) {
+                return store;
+            }
+            bytes = java.nio.file.Files.readAllBytes(p);
+        } else {
+            try {
+                bytes = registry().readFile(mapLocation, o.transport());
+            } catch (java.nio.file.NoSuchFileException e) {
+                return store;
+            } catch (IOException e) {
+                System.err.println("jcasync: warning: chunk map " + mapLocation + " not read (" + e.getMessage()
+                        + "); reading loose chunks");
+                return store;
+            }
+        }
+        ChunkMap map;
+        try {
+            map = ChunkMap.parse(bytes, in.index().size(), mapLocation);
+        } catch (IOException e) {
+            System.err.println("jcasync: warning: " + e.getMessage() + "; reading loose chunks");
+            return store;
+        }
+        if (!map.matches(in.bytes())) {
+            System.err.println("jcasync: warning: chunk map " + mapLocation + " was made for another version of "
+                    + "the index (stale); reading loose chunks");
+            return store;
+        }
+        RangeSource ranges = registry().openRanges(storeLocation, o.transport());
+        if (ranges == null) {
+            return store;
+        }
+        return new PackedStore(in.index(), map, ranges, store, so);
     }
 
     /** The store {@code make} adds chunks to: {@code --store}, {@code $CASYNC_STORE} or casync's default. */
@@ -69,14 +127,22 @@ final class Stores {
     }
 
     /** Reads the index at {@code locator}: stdin for "-", a local path, or a URL of any registered scheme. */
-    static Index readIndex(CasyncOptions o, String locator) throws IOException {
+    static IndexInput readIndex(CasyncOptions o, String locator) throws IOException {
+        byte[] b;
         if (locator.equals("-")) {
-            return IndexReader.read(System.in, "stdin");
+            b = System.in.readAllBytes();
+        } else if (!StoreRegistry.isRemote(locator)) {
+            java.nio.file.Path p = Locations.local(locator);
+            try {
+                b = java.nio.file.Files.readAllBytes(p);
+            } catch (java.nio.file.NoSuchFileException e) {
+                throw new java.nio.file.NoSuchFileException(p.toString(), null, "no such index file");
+            }
+        } else {
+            b = registry().readFile(locator, o.transport());
         }
-        if (!StoreRegistry.isRemote(locator)) {
-            return IndexReader.read(Locations.local(locator));
-        }
-        byte[] b = registry().readFile(locator, o.transport());
-        return IndexReader.read(new ByteArrayInputStream(b), locator);
+        String name = locator.equals("-") ? "stdin" : locator;
+        return new IndexInput(locator.equals("-") ? null : locator, b,
+                IndexReader.read(new ByteArrayInputStream(b), name));
     }
 }

@@ -539,6 +539,11 @@ public final class BlobExtractor {
                 todo.add(first);
             }
         }
+        List<ChunkId> needed = new ArrayList<>(todo.size());
+        for (int first : todo) {
+            needed.add(index.id(first));
+        }
+        store.willNeed(needed);
         // Batches of chunks: a store verifies a batch with one multi-buffer digest call.
         List<int[]> work = new ArrayList<>();
         for (int i = 0; i < todo.size(); i += STORE_BATCH) {

@@ -28,6 +28,7 @@ public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
     private byte[][] batch;
     private int inBatch;
     private boolean closed;
+    private boolean announced;
 
     /** Reads {@code index}'s chunks from {@code store}, fetching up to {@code ahead} chunks ahead on {@code pool}. */
     public ChunkedInputStream(Index index, ChunkStore store, ExecutorService pool, int ahead) {
@@ -41,6 +42,15 @@ public final class ChunkedInputStream extends org.jcasync.io.BlockInputStream {
     protected byte[] nextBlock() throws IOException {
         if (closed) {
             throw new IOException("stream closed");
+        }
+        if (!announced) {
+            // Every chunk will be read, in order: stores that fetch in bulk (packs) can plan for all of them.
+            announced = true;
+            java.util.List<ChunkId> all = new java.util.ArrayList<>(index.size());
+            for (int p = 0; p < index.size(); p++) {
+                all.add(index.id(p));
+            }
+            store.willNeed(all);
         }
         if (batch == null || inBatch == batch.length) {
             while (next < index.size() && window.size() < ahead) {

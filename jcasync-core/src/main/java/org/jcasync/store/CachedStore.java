@@ -86,6 +86,22 @@ public final class CachedStore implements ChunkStore {
         return out;
     }
 
+    /** Only what the cache lacks is passed on to the backing stores. */
+    @Override
+    public void willNeed(java.util.List<ChunkId> ids) {
+        java.util.List<ChunkId> lacking = new java.util.ArrayList<>();
+        for (ChunkId id : ids) {
+            try {
+                if (!cache.has(id)) {
+                    lacking.add(id);
+                }
+            } catch (IOException e) {
+                lacking.add(id);
+            }
+        }
+        backing.willNeed(lacking);
+    }
+
     /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */
     private void keep(ChunkId id, byte[] data, byte[] stored) throws IOException {
         if (stored != null) {

@@ -58,6 +58,18 @@ public interface ChunkStore extends Closeable {
         return Compression.ZSTD.compress(data, 0, data.length);
     }
 
+    /**
+     * A hint: these chunks will be asked for next, about in this order. Stores that fetch in bulk (packs read with
+     * range requests) start fetching them now; others ignore it.
+     */
+    default void willNeed(java.util.List<ChunkId> ids) {
+    }
+
+    /** Whether {@link #has} costs no more than a local lookup (no network request). */
+    default boolean hasIsCheap() {
+        return false;
+    }
+
     /** Whether the store has the chunk (not verified). */
     boolean has(ChunkId id) throws IOException;
 

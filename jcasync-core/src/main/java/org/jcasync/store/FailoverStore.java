@@ -69,6 +69,11 @@ public final class FailoverStore implements ChunkStore {
     }
 
     @Override
+    public void willNeed(List<ChunkId> ids) {
+        mirrors.get(active.get()).willNeed(ids);
+    }
+
+    @Override
     public byte[] getStored(ChunkId id) throws IOException {
         return withFailover(s -> s.getStored(id));
     }

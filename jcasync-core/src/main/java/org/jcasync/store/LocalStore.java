@@ -165,6 +165,11 @@ public final class LocalStore implements PrunableChunkStore {
     }
 
     @Override
+    public boolean hasIsCheap() {
+        return true;
+    }
+
+    @Override
     public boolean has(ChunkId id) {
         return Files.exists(chunkPath(id)) || Files.exists(rawPath(id), LinkOption.NOFOLLOW_LINKS)
                 && !Files.isSymbolicLink(rawPath(id));

@@ -23,6 +23,14 @@ public interface StoreProvider {
                 + " stores are read-only", null);
     }
 
+    /**
+     * Reads byte ranges of files (packs) under the store at {@code location}, or null when this scheme cannot (then
+     * packed chunks are read loose).
+     */
+    default org.jcasync.pack.RangeSource openRanges(URI location, TransportOptions transport) throws IOException {
+        return null;
+    }
+
     /** The whole file (an index) at {@code location}. */
     byte[] readFile(URI location, TransportOptions transport) throws IOException;
 

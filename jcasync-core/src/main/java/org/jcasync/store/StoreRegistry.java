@@ -99,6 +99,15 @@ public final class StoreRegistry {
                 : provider(location).openWritable(uri(location), options, transport);
     }
 
+    /**
+     * Reads byte ranges of the files (packs) under the store at {@code location}, or null when its scheme cannot.
+     */
+    public org.jcasync.pack.RangeSource openRanges(String location, TransportOptions transport) throws IOException {
+        Path p = localPath(location);
+        return p != null ? new org.jcasync.pack.LocalRangeSource(p)
+                : provider(location).openRanges(uri(location), transport);
+    }
+
     /** The whole file at {@code location} (a path or URL). */
     public byte[] readFile(String location, TransportOptions transport) throws IOException {
         Path p = localPath(location);

@@ -72,6 +72,34 @@ public final class StoreRouter implements ChunkStore {
         return out;
     }
 
+    /**
+     * Passed to every store in turn, less what a store before it has when that is cheap to tell (local stores,
+     * seeds): each prefetches what it holds in bulk.
+     */
+    @Override
+    public void willNeed(List<ChunkId> ids) {
+        List<ChunkId> left = ids;
+        for (ChunkStore s : stores) {
+            if (left.isEmpty()) {
+                return;
+            }
+            s.willNeed(left);
+            if (s.hasIsCheap()) {
+                List<ChunkId> next = new java.util.ArrayList<>();
+                for (ChunkId id : left) {
+                    try {
+                        if (!s.has(id)) {
+                            next.add(id);
+                        }
+                    } catch (IOException e) {
+                        next.add(id);
+                    }
+                }
+                left = next;
+            }
+        }
+    }
+
     @Override
     public byte[] getStored(ChunkId id) throws IOException {
         for (ChunkStore s : stores) {

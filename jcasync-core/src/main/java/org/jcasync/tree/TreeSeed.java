@@ -394,6 +394,11 @@ public final class TreeSeed implements ChunkStore {
     }
 
     @Override
+    public boolean hasIsCheap() {
+        return true;
+    }
+
+    @Override
     public boolean has(ChunkId id) {
         return chunks.containsKey(id);
     }

@@ -1,0 +1,66 @@
+package org.jcasync.cli;
+
+import org.jcasync.io.ByteSizes;
+import org.jcasync.pack.Packer;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code pack INDEX...}: add packs and chunk maps to a store (casync-made ones too) without chunking again. */
+@Command(name = "pack", sortOptions = false, usageHelpWidth = 100,
+        description = {"Put the chunks of the given indexes that no pack of the store holds yet into one new pack",
+                "(<store>/packs/<id>.capack, in index order, with its table <id>.capidx) and write each index's",
+                "chunk map INDEX.camap, so clients fetch what they lack in a few range requests. Loose chunks",
+                "stay (casync and desync read them) unless --packs=only. The store is --store, else",
+                "default.castr beside the first index. Give the indexes oldest first: each version's new",
+                "chunks then sit together."})
+final class PackCommand implements Callable<Integer> {
+    @Mixin
+    CasyncOptions o;
+
+    @Parameters(arity = "1..*", paramLabel = "INDEX")
+    List<String> indexes;
+
+    @Override
+    public Integer call() throws Exception {
+        if (o.printedFeatureHelp()) {
+            return 0;
+        }
+        o.validate();
+        String mode = o.packs == null ? "yes" : o.packs;
+        if (!mode.equals("yes") && !mode.equals("only")) {
+            throw new UserException("pack takes --packs=yes (default) or only");
+        }
+        String storeLoc = Locations.defaultStore(o.store, indexes.get(0));
+        List<Path> files = new ArrayList<>();
+        for (String i : indexes) {
+            files.add(Locations.local(i));
+        }
+        pack(new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT), files, mode.equals("only"), true);
+        return 0;
+    }
+
+    /** Packs what {@code indexes} need into {@code store}, writes their maps, reports on stderr when asked. */
+    static void pack(LocalStore store, List<Path> indexes, boolean packedOnly, boolean report) throws IOException {
+        List<Packer.IndexFile> files = new ArrayList<>();
+        for (Path p : indexes) {
+            files.add(Packer.IndexFile.read(p));
+        }
+        Packer packer = new Packer(store);
+        Packer.PackResult r = packer.pack(files, packedOnly);
+        if (report) {
+            System.err.println("jcasync: pack: " + (r.pack() == null ? "every chunk was packed already"
+                    : r.chunks() + " chunks (" + ByteSizes.format(r.bytes()) + ") into pack " + r.pack().pack())
+                    + "; " + r.maps().size() + " chunk map" + (r.maps().size() == 1 ? "" : "s") + " written"
+                    + (packedOnly ? "; " + r.looseRemoved() + " loose chunks removed" : ""));
+        }
+    }
+}

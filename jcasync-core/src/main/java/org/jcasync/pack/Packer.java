@@ -1,0 +1,240 @@
+package org.jcasync.pack;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.index.Index;
+import org.jcasync.io.AtomicFile;
+import org.jcasync.store.LocalStore;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Packs of a local store: adds the chunks of indexes that no pack holds yet as one new pack (in index order, so what
+ * one version adds over the last sits together), writes each index's chunk map beside it, and collects packs that
+ * hold garbage. Loose {@code .cacnk} chunks stay (casync and desync read those) unless asked to remove them.
+ */
+public final class Packer {
+    private final LocalStore store;
+    private final Map<PackId, PackIndex> packs = new LinkedHashMap<>();
+
+    /** The packs of {@code store} (read from its {@code packs/*.capidx}). */
+    public Packer(LocalStore store) throws IOException {
+        this.store = store;
+        Path dir = store.root().resolve(PackId.DIRECTORY);
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, "*" + PackId.INDEX_SUFFIX)) {
+            List<Path> tables = new ArrayList<>();
+            s.forEach(tables::add);
+            tables.sort(Comparator.naturalOrder());
+            for (Path t : tables) {
+                String name = t.getFileName().toString();
+                PackId id;
+                try {
+                    id = new PackId(name.substring(0, name.length() - PackId.INDEX_SUFFIX.length()));
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                if (Files.exists(dir.resolve(id.hex() + PackId.PACK_SUFFIX))) {
+                    packs.put(id, PackIndex.parse(id, Files.readAllBytes(t), t.toString()));
+                }
+            }
+        }
+    }
+
+    /** An index file: where it is, its bytes and what they say. */
+    public record IndexFile(Path path, byte[] bytes, Index index) {
+        /** Where its chunk map goes. */
+        public Path mapPath() {
+            return path.resolveSibling(path.getFileName() + ChunkMap.SUFFIX);
+        }
+
+        /** Reads and parses the index at {@code path}. */
+        public static IndexFile read(Path path) throws IOException {
+            byte[] b = Files.readAllBytes(path);
+            return new IndexFile(path, b, org.jcasync.index.IndexReader.read(new java.io.ByteArrayInputStream(b),
+                    path.toString()));
+        }
+    }
+
+    /** What {@link #pack} did. */
+    public record PackResult(PackIndex pack, long chunks, long bytes, long looseRemoved, List<Path> maps) {
+    }
+
+    /** The store's packs. */
+    public Map<PackId, PackIndex> packs() {
+        return packs;
+    }
+
+    /** Where chunk {@code id} is packed, or null. */
+    private ChunkMap.Location locate(ChunkId id) {
+        for (PackIndex p : packs.values()) {
+            PackIndex.Entry e = p.find(id);
+            if (e != null) {
+                return new ChunkMap.Location(p.pack(), e.offset(), e.length());
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Packs every chunk of {@code indexes} that no pack holds yet into one new pack, in the order the indexes list
+     * them; each chunk is verified before it is packed. Then writes every index's chunk map.
+     *
+     * @param removeLoose delete the loose copies of the chunks packed (a packed-only store, which casync cannot read)
+     */
+    public PackResult pack(List<IndexFile> indexes, boolean removeLoose) throws IOException {
+        PackIndex created;
+        Set<ChunkId> inNew = new HashSet<>();
+        try (PackWriter w = new PackWriter(store.root())) {
+            for (IndexFile f : indexes) {
+                Index idx = f.index();
+                for (int i = 0; i < idx.size(); i++) {
+                    ChunkId id = idx.id(i);
+                    if (inNew.contains(id) || locate(id) != null) {
+                        continue;
+                    }
+                    store.get(id); // verified: a corrupt chunk is never packed
+                    byte[] stored = store.getStored(id);
+                    w.add(id, stored);
+                    inNew.add(id);
+                }
+            }
+            created = w.finish();
+        }
+        if (created != null) {
+            packs.put(created.pack(), created);
+        }
+        List<Path> maps = new ArrayList<>();
+        for (IndexFile f : indexes) {
+            writeMap(f);
+            maps.add(f.mapPath());
+        }
+        long removed = 0;
+        if (removeLoose) {
+            for (IndexFile f : indexes) {
+                for (int i = 0; i < f.index().size(); i++) {
+                    ChunkId id = f.index().id(i);
+                    if (locate(id) != null && Files.deleteIfExists(store.chunkPath(id))) {
+                        removed++;
+                    }
+                }
+            }
+        }
+        return new PackResult(created, created == null ? 0 : created.size(),
+                created == null ? 0 : Files.size(store.root().resolve(created.pack().packPath())), removed, maps);
+    }
+
+    /** Writes (replaces) the chunk map of {@code f} from the store's packs. */
+    public void writeMap(IndexFile f) throws IOException {
+        ChunkMap map = ChunkMap.build(f.bytes(), f.index(), i -> locate(f.index().id(i)));
+        try (AtomicFile a = AtomicFile.create(f.mapPath())) {
+            ByteBuffer b = ByteBuffer.wrap(map.toBytes());
+            while (b.hasRemaining()) {
+                a.channel().write(b);
+            }
+            a.commit();
+        }
+    }
+
+    /** What {@link #prune} did (or would do). */
+    public record PackPruneResult(int removed, int rewritten, int kept, long bytesFreed) {
+    }
+
+    /**
+     * Garbage-collects packs: a pack none of whose chunks is kept is removed; a pack of which less than
+     * {@code minLiveShare} is kept is rewritten with only the kept chunks (in its order), and the maps of
+     * {@code live} are rewritten to point at the new pack before the old one is removed. Maps of indexes not
+     * listed may then be stale; readers detect that and fall back to loose chunks.
+     */
+    public PackPruneResult prune(Predicate<ChunkId> keep, List<IndexFile> live, double minLiveShare, boolean dryRun)
+            throws IOException {
+        int removed = 0;
+        int rewritten = 0;
+        int kept = 0;
+        long freed = 0;
+        List<PackId> drop = new ArrayList<>();
+        for (PackIndex p : List.copyOf(packs.values())) {
+            List<PackIndex.Entry> liveEntries = new ArrayList<>();
+            for (int i = 0; i < p.size(); i++) {
+                if (keep.test(p.entry(i).id())) {
+                    liveEntries.add(p.entry(i));
+                }
+            }
+            Path file = store.root().resolve(p.pack().packPath());
+            long size = Files.size(file);
+            if (liveEntries.isEmpty()) {
+                removed++;
+                freed += size;
+                drop.add(p.pack());
+            } else if (liveEntries.size() < minLiveShare * p.size()) {
+                rewritten++;
+                long liveBytes = liveEntries.stream().mapToLong(PackIndex.Entry::length).sum();
+                freed += size - liveBytes;
+                if (!dryRun) {
+                    liveEntries.sort(Comparator.comparingLong(PackIndex.Entry::offset));
+                    PackIndex fresh;
+                    try (PackWriter w = new PackWriter(store.root());
+                         java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+                        for (PackIndex.Entry e : liveEntries) {
+                            ByteBuffer b = ByteBuffer.allocate(e.length());
+                            while (b.hasRemaining()) {
+                                if (in.read(b, e.offset() + b.position()) < 0) {
+                                    throw new IOException(file + ": shorter than its table says");
+                                }
+                            }
+                            w.add(e.id(), b.array());
+                        }
+                        fresh = w.finish();
+                    }
+                    packs.put(fresh.pack(), fresh);
+                }
+                drop.add(p.pack());
+            } else {
+                kept++;
+            }
+        }
+        if (!dryRun) {
+            for (PackId d : drop) {
+                packs.remove(d);
+            }
+            for (IndexFile f : live) {
+                writeMap(f);
+            }
+            for (PackId d : drop) {
+                Files.deleteIfExists(store.root().resolve(d.indexPath()));
+                Files.deleteIfExists(store.root().resolve(d.packPath()));
+            }
+        }
+        return new PackPruneResult(removed, rewritten, kept, freed);
+    }
+
+    /** Whether any pack holds {@code id} (a packed chunk is not garbage for loose-chunk collection either). */
+    public boolean packed(ChunkId id) {
+        return locate(id) != null;
+    }
+
+    /** Chunk ids of every pack, for reports. */
+    public Map<ChunkId, PackId> allChunks() {
+        Map<ChunkId, PackId> m = new HashMap<>();
+        for (PackIndex p : packs.values()) {
+            for (int i = 0; i < p.size(); i++) {
+                m.putIfAbsent(p.entry(i).id(), p.pack());
+            }
+        }
+        return m;
+    }
+}
