@@ -1,0 +1,88 @@
+package org.jcasync.pack;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.chunk.TestData;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PackFormatTest {
+    @TempDir
+    Path tmp;
+
+    static ChunkId id(int i) {
+        byte[] b = {(byte) i, (byte) (i >> 8)};
+        return DigestAlgorithm.SHA512_256.digest(b, 0, 2);
+    }
+
+    static final PackId PACK = PackId.of(DigestAlgorithm.SHA512_256.digestBytes(new byte[] {1}, 0, 1));
+
+    @Test
+    void packTableRoundTripsAndFindsEveryChunk() throws IOException {
+        List<PackIndex.Entry> e = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            e.add(new PackIndex.Entry(id(i), i * 1000L, 900 + i));
+        }
+        byte[] file = PackIndex.of(PACK, e).toBytes();
+        PackIndex t = PackIndex.parse(PACK, file, "t");
+        assertThat(t.size()).isEqualTo(500);
+        for (int i = 0; i < 500; i++) {
+            assertThat(t.find(id(i))).isEqualTo(e.get(i));
+        }
+        assertThat(t.find(id(777))).isNull();
+        assertThatThrownBy(() -> PackIndex.of(PACK, List.of(e.get(0), e.get(0))))
+                .hasMessageContaining("twice");
+    }
+
+    @Test
+    void damagedPackTablesAreRefused() {
+        byte[] good = PackIndex.of(PACK, List.of(new PackIndex.Entry(id(1), 0, 10),
+                new PackIndex.Entry(id(2), 10, 10))).toBytes();
+        byte[] flipped = good.clone();
+        flipped[20] ^= 1;
+        assertThatThrownBy(() -> PackIndex.parse(PACK, flipped, "t.capidx")).hasMessage(
+                "t.capidx: pack index checksum mismatch (corrupt file)");
+        byte[] magic = good.clone();
+        magic[0] = 'X';
+        assertThatThrownBy(() -> PackIndex.parse(PACK, magic, "t")).hasMessageContaining("not a pack index");
+        byte[] huge = good.clone();
+        huge[12] = (byte) 0xff;
+        huge[13] = (byte) 0xff;
+        huge[14] = (byte) 0xff;
+        huge[15] = (byte) 0x7f;
+        assertThatThrownBy(() -> PackIndex.parse(PACK, huge, "t")).hasMessageContaining("cannot hold");
+        assertThatThrownBy(() -> PackIndex.parse(PACK, java.util.Arrays.copyOf(good, good.length - 1), "t"))
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void chunkMapRoundTripsAndKnowsItsIndex() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile a = f.make("a", TestData.random(1, 300_000));
+        ChunkMap m = ChunkMap.build(a.bytes(), a.index(),
+                i -> i % 3 == 0 ? null : new ChunkMap.Location(PACK, i * 100L, 50 + i));
+        ChunkMap back = ChunkMap.parse(m.toBytes(), a.index().size(), "m");
+        for (int i = 0; i < a.index().size(); i++) {
+            assertThat(back.location(i)).isEqualTo(m.location(i));
+        }
+        assertThat(back.packs()).containsExactly(PACK);
+        assertThat(back.matches(a.bytes())).isTrue();
+        byte[] other = a.bytes().clone();
+        other[other.length - 1] ^= 1;
+        assertThat(back.matches(other)).isFalse();
+        assertThatThrownBy(() -> ChunkMap.parse(m.toBytes(), a.index().size() + 1, "x.camap"))
+                .hasMessageContaining("stale map");
+        byte[] bad = m.toBytes();
+        bad[bad.length - 40] ^= 1;
+        assertThatThrownBy(() -> ChunkMap.parse(bad, a.index().size(), "x.camap"))
+                .hasMessageContaining("checksum mismatch");
+    }
+}

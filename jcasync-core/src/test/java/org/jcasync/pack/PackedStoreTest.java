@@ -1,0 +1,154 @@
+package org.jcasync.pack;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.chunk.TestData;
+import org.jcasync.store.ChunkInvalidException;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreOptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class PackedStoreTest {
+    @TempDir
+    Path tmp;
+
+    record Setup(PackFixture f, Packer.IndexFile idx, ChunkMap map, PackFixture.CountingSource src) {
+        PackedStore open() {
+            return new PackedStore(idx.index(), map, src, f.store, StoreOptions.DEFAULT);
+        }
+
+        List<ChunkId> ids() {
+            return PackerTest.ids(idx);
+        }
+    }
+
+    Setup setup(boolean packedOnly, int maxRanges) throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile idx = f.make("x", TestData.random(9, 2_000_000));
+        new Packer(f.store).pack(List.of(idx), packedOnly);
+        ChunkMap map = ChunkMap.parse(Files.readAllBytes(idx.mapPath()), idx.index().size(), "m");
+        return new Setup(f, idx, map, new PackFixture.CountingSource(f.store.root(), maxRanges));
+    }
+
+    @Test
+    void announcedChunksComeInAFewCoalescedReads() throws IOException {
+        Setup s = setup(true, 1000);
+        List<ChunkId> ids = s.ids();
+        List<ChunkId> every3rd = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i += 3) {
+            every3rd.add(ids.get(i));
+        }
+        try (PackedStore p = s.open()) {
+            p.willNeed(every3rd);
+            for (int i = 0; i < every3rd.size(); i += 7) {
+                List<ChunkId> batch = every3rd.subList(i, Math.min(every3rd.size(), i + 7));
+                byte[][] got = p.getAll(batch);
+                for (int k = 0; k < got.length; k++) {
+                    assertThat(got[k]).isNotNull();
+                }
+            }
+            assertThat(p.chunksFromPacks()).isEqualTo(every3rd.size());
+        }
+        // 2 MB of chunks are well under one request's size: a single read with one range per gap.
+        assertThat(s.src().calls.get()).isEqualTo(1);
+        assertThat(s.src().ranges.get()).isEqualTo(every3rd.size());
+    }
+
+    @Test
+    void rangeLimitsSplitRequests() throws IOException {
+        Setup s = setup(true, 10);
+        List<ChunkId> every2nd = new ArrayList<>();
+        for (int i = 0; i < s.ids().size(); i += 2) {
+            every2nd.add(s.ids().get(i));
+        }
+        try (PackedStore p = s.open()) {
+            p.willNeed(every2nd);
+            p.getAll(every2nd);
+        }
+        assertThat(s.src().calls.get()).isEqualTo((every2nd.size() + 9) / 10);
+    }
+
+    @Test
+    @Timeout(30)
+    void readersNeverWaitForChunksQueuedBehindOthers() throws IOException {
+        Setup s = setup(true, 1);
+        List<ChunkId> ids = new ArrayList<>(s.ids());
+        try (PackedStore p = s.open()) {
+            p.willNeed(ids);
+            // Taken in the reverse order of the plan: each is fetched on demand rather than waited for.
+            Collections.reverse(ids);
+            for (ChunkId id : ids) {
+                assertThat(p.get(id)).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void wrongBytesInAPackAreRefusedAndLooseCopiesUsed() throws IOException {
+        Setup s = setup(false, 1000);
+        corruptPack(s);
+        try (PackedStore p = s.open()) {
+            p.willNeed(s.ids());
+            byte[][] got = p.getAll(s.ids());
+            for (int i = 0; i < got.length; i++) {
+                assertThat(got[i]).isEqualTo(s.f().store.get(s.ids().get(i)));
+            }
+            assertThat(p.stats().getFirst().errors()).isPositive();
+        }
+    }
+
+    @Test
+    void wrongBytesInAPackWithoutLooseCopiesAreAnError() throws IOException {
+        Setup s = setup(true, 1000);
+        corruptPack(s);
+        try (PackedStore p = s.open()) {
+            p.willNeed(s.ids());
+            assertThatThrownBy(() -> p.getAll(s.ids())).isInstanceOf(ChunkInvalidException.class)
+                    .hasMessageContaining("pack");
+        }
+    }
+
+    @Test
+    void aMissingPackFallsBackToLooseChunks() throws IOException {
+        Setup s = setup(false, 1000);
+        for (PackId id : s.map().packs()) {
+            Files.delete(s.f().store.root().resolve(id.packPath()));
+        }
+        try (PackedStore p = s.open()) {
+            p.willNeed(s.ids());
+            assertThat(java.util.Arrays.asList(p.getAll(s.ids()))).doesNotContainNull();
+            assertThat(p.chunksFromPacks()).isZero();
+        }
+    }
+
+    /** Flips a byte in the middle of every pack file. */
+    static void corruptPack(Setup s) throws IOException {
+        for (PackId id : s.map().packs()) {
+            Path file = s.f().store.root().resolve(id.packPath());
+            file.toFile().setWritable(true);
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                for (long at = 100; at < ch.size(); at += 50_000) {
+                    ByteBuffer b = ByteBuffer.allocate(1);
+                    ch.read(b, at);
+                    b.put(0, (byte) (b.get(0) ^ 0x55));
+                    b.rewind();
+                    ch.write(b, at);
+                }
+            }
+        }
+    }
+}
