@@ -21,7 +21,7 @@ public final class BenchMain {
             org.openjdk.jmh.Main.main(Arrays.copyOfRange(args, 1, args.length));
         } else {
             System.err.println("usage: bench compare [--runs N] [--datasets DIR] [--jcasync PATH] [--out FILE]"
-                    + " | bench wan [--runs N] [--rtt-ms MS] [--down-mbit M] [--up-mbit M] [--tools casync,jcasync]"
+                    + " | bench wan [--runs N] [--rtt-ms MS] [--down-mbit M] [--up-mbit M] [--tools casync,jcasync-loose,jcasync-packs]"
                     + " [--jcasync-opt OPT]... [--out FILE] | bench jmh [JMH options]");
             System.exit(2);
         }

@@ -5,11 +5,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -135,7 +132,7 @@ class PackIT {
         Path d = dir("corrupt");
         jcasync(d, "make", "--store=s", "--packs=yes", "v2.caibx", "v2.bin").ok();
         Path pack = packs(d.resolve("s"), ".capack").getFirst();
-        flipBytes(pack);
+        org.jcasync.chunk.TestData.flipBytes(pack, 50, 40_000);
         // Loose copies exist: they replace what the pack gets wrong.
         jcasync(d, "extract", "--store=s", "v2.caibx", "ok.bin").ok();
         assertSameBytes(d.resolve("v2.bin"), d.resolve("ok.bin"));
@@ -184,18 +181,5 @@ class PackIT {
         assertThat(packRequests(x)).isPositive();
         assertThat(casync(d, "mtree", "out").ok().out()).isEqualTo(casync(d, "mtree", "t").ok().out());
         assertThat(jcasync(d, "list", "--store=s", "t.caidx").ok().out()).contains("sub/a.bin");
-    }
-
-    static void flipBytes(Path file) throws IOException {
-        file.toFile().setWritable(true);
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            for (long at = 50; at < ch.size(); at += 40_000) {
-                ByteBuffer b = ByteBuffer.allocate(1);
-                ch.read(b, at);
-                b.put(0, (byte) (b.get(0) ^ 0x5a));
-                b.rewind();
-                ch.write(b, at);
-            }
-        }
     }
 }

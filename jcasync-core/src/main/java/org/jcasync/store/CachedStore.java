@@ -89,17 +89,7 @@ public final class CachedStore implements ChunkStore {
     /** Only what the cache lacks is passed on to the backing stores. */
     @Override
     public void willNeed(java.util.List<ChunkId> ids) {
-        java.util.List<ChunkId> lacking = new java.util.ArrayList<>();
-        for (ChunkId id : ids) {
-            try {
-                if (!cache.has(id)) {
-                    lacking.add(id);
-                }
-            } catch (IOException e) {
-                lacking.add(id);
-            }
-        }
-        backing.willNeed(lacking);
+        backing.willNeed(cache.lacking(ids));
     }
 
     /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */

@@ -70,6 +70,45 @@ public interface ChunkStore extends Closeable {
         return false;
     }
 
+    /** The ids among {@code ids} this store does not have (a failed lookup counts as not having it). */
+    default java.util.List<ChunkId> lacking(java.util.List<ChunkId> ids) {
+        java.util.List<ChunkId> out = new java.util.ArrayList<>();
+        for (ChunkId id : ids) {
+            try {
+                if (!has(id)) {
+                    out.add(id);
+                }
+            } catch (IOException e) {
+                out.add(id);
+            }
+        }
+        return out;
+    }
+
+    /** Closes every store, all of them even when some fail; rethrows the first failure. */
+    static void closeAll(java.util.List<? extends ChunkStore> stores) throws IOException {
+        IOException first = null;
+        for (ChunkStore s : stores) {
+            try {
+                s.close();
+            } catch (IOException e) {
+                first = first == null ? e : first;
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Every store's stats, in order. */
+    static java.util.List<StoreStats> statsOf(java.util.List<? extends ChunkStore> stores) {
+        java.util.List<StoreStats> all = new java.util.ArrayList<>();
+        for (ChunkStore s : stores) {
+            all.addAll(s.stats());
+        }
+        return all;
+    }
+
     /** Whether the store has the chunk (not verified). */
     boolean has(ChunkId id) throws IOException;
 

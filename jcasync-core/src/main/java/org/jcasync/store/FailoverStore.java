@@ -3,7 +3,6 @@ package org.jcasync.store;
 import org.jcasync.chunk.ChunkId;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -94,11 +93,7 @@ public final class FailoverStore implements ChunkStore {
 
     @Override
     public List<StoreStats> stats() {
-        List<StoreStats> all = new ArrayList<>();
-        for (ChunkStore s : mirrors) {
-            all.addAll(s.stats());
-        }
-        return all;
+        return ChunkStore.statsOf(mirrors);
     }
 
     @Override
@@ -115,16 +110,6 @@ public final class FailoverStore implements ChunkStore {
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (ChunkStore s : mirrors) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        ChunkStore.closeAll(mirrors);
     }
 }

@@ -85,17 +85,7 @@ public final class StoreRouter implements ChunkStore {
             }
             s.willNeed(left);
             if (s.hasIsCheap()) {
-                List<ChunkId> next = new java.util.ArrayList<>();
-                for (ChunkId id : left) {
-                    try {
-                        if (!s.has(id)) {
-                            next.add(id);
-                        }
-                    } catch (IOException e) {
-                        next.add(id);
-                    }
-                }
-                left = next;
+                left = s.lacking(left);
             }
         }
     }
@@ -114,11 +104,7 @@ public final class StoreRouter implements ChunkStore {
 
     @Override
     public List<StoreStats> stats() {
-        List<StoreStats> all = new java.util.ArrayList<>();
-        for (ChunkStore s : stores) {
-            all.addAll(s.stats());
-        }
-        return all;
+        return ChunkStore.statsOf(stores);
     }
 
     @Override
@@ -154,18 +140,6 @@ public final class StoreRouter implements ChunkStore {
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (ChunkStore s : stores) {
-            try {
-                s.close();
-            } catch (IOException e) {
-                if (first == null) {
-                    first = e;
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        ChunkStore.closeAll(stores);
     }
 }

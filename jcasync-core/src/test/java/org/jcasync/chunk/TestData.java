@@ -25,6 +25,21 @@ public final class TestData {
         return out;
     }
 
+    /** Flips some bits of one byte every {@code every} bytes of {@code file} (from byte {@code first}), in place. */
+    public static void flipBytes(java.nio.file.Path file, long first, long every) throws java.io.IOException {
+        file.toFile().setWritable(true);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file,
+                java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            for (long at = first; at < ch.size(); at += every) {
+                ByteBuffer b = ByteBuffer.allocate(1);
+                ch.read(b, at);
+                b.put(0, (byte) (b.get(0) ^ 0x5a));
+                b.rewind();
+                ch.write(b, at);
+            }
+        }
+    }
+
     /** Random bytes from a seed. */
     public static byte[] random(long seed, int n) {
         byte[] b = new byte[n];

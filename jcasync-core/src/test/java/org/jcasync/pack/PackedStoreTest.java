@@ -3,18 +3,14 @@ package org.jcasync.pack;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.TestData;
 import org.jcasync.store.ChunkInvalidException;
-import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -135,20 +131,10 @@ class PackedStoreTest {
         }
     }
 
-    /** Flips a byte in the middle of every pack file. */
+    /** Flips a byte every 50,000 of every pack file. */
     static void corruptPack(Setup s) throws IOException {
         for (PackId id : s.map().packs()) {
-            Path file = s.f().store.root().resolve(id.packPath());
-            file.toFile().setWritable(true);
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-                for (long at = 100; at < ch.size(); at += 50_000) {
-                    ByteBuffer b = ByteBuffer.allocate(1);
-                    ch.read(b, at);
-                    b.put(0, (byte) (b.get(0) ^ 0x55));
-                    b.rewind();
-                    ch.write(b, at);
-                }
-            }
+            TestData.flipBytes(s.f().store.root().resolve(id.packPath()), 100, 50_000);
         }
     }
 }
