@@ -30,9 +30,23 @@ final class CasyncOptions {
             description = "When garbage collecting, only print what would be done")
     boolean dryRun;
 
-    @Option(names = "--store", paramLabel = "PATH",
-            description = "The primary chunk store to use")
-    String store;
+    @Option(names = "--store", paramLabel = "LOCATION",
+            description = {"The primary chunk store to use: a path, file://, http(s)://, s3+http(s)://, ssh://,",
+                    "sftp://; a|b is a failover group. Repeatable: later ones are looked in when the first lacks a",
+                    "chunk (like --extra-store)"})
+    List<String> stores = new ArrayList<>();
+
+    /** The primary store given, or null (casync's default rule applies then). */
+    String store() {
+        return stores.isEmpty() ? null : stores.getFirst();
+    }
+
+    /** The stores after the primary one: further --store options, then --extra-store. */
+    List<String> secondaryStores() {
+        List<String> l = new ArrayList<>(stores.isEmpty() ? List.of() : stores.subList(1, stores.size()));
+        l.addAll(extraStores);
+        return l;
+    }
 
     @Option(names = "--extra-store", paramLabel = "PATH",
             description = "Additional chunk store to look for chunks in")

@@ -39,7 +39,7 @@ final class GcCommand implements Callable<Integer> {
             return 0;
         }
         o.validate();
-        String storeLoc = Locations.defaultStore(o.store, indexes.get(0));
+        String storeLoc = Locations.defaultStore(o.store(), indexes.get(0));
         Set<ChunkId> used = new HashSet<>();
         long refs = 0;
         for (String loc : indexes) {

@@ -39,7 +39,7 @@ final class PackCommand implements Callable<Integer> {
         if (!mode.equals("yes") && !mode.equals("only")) {
             throw new UserException("pack takes --packs=yes (default) or only");
         }
-        String storeLoc = Locations.defaultStore(o.store, indexes.get(0));
+        String storeLoc = Locations.defaultStore(o.store(), indexes.get(0));
         List<Path> files = new ArrayList<>();
         for (String i : indexes) {
             files.add(Locations.local(i));

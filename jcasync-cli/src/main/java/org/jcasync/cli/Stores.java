@@ -45,8 +45,8 @@ final class Stores {
         Index index = in.index();
         StoreOptions so = new StoreOptions(index.digest(), index.params().max(), o.compressionAlgorithm());
         List<String> locations = new ArrayList<>();
-        locations.add(Locations.defaultStore(o.store, in.locator()));
-        locations.addAll(o.extraStores);
+        locations.add(Locations.defaultStore(o.store(), in.locator()));
+        locations.addAll(o.secondaryStores());
         List<ChunkStore> stores = new ArrayList<>();
         try {
             for (String s : locations) {
@@ -116,13 +116,13 @@ final class Stores {
 
     /** The store {@code make} adds chunks to: {@code --store}, {@code $CASYNC_STORE} or casync's default. */
     static WritableChunkStore forWriting(CasyncOptions o, String indexLocator, StoreOptions so) throws IOException {
-        return registry().openWritable(Locations.defaultStore(o.store, indexLocator), so, o.transport());
+        return registry().openWritable(Locations.defaultStore(o.store(), indexLocator), so, o.transport());
     }
 
     /** Whether any store an extract reads from is remote. */
     static boolean anyRemote(CasyncOptions o, String indexLocator) {
-        List<String> locations = new ArrayList<>(o.extraStores);
-        locations.add(Locations.defaultStore(o.store, indexLocator));
+        List<String> locations = new ArrayList<>(o.secondaryStores());
+        locations.add(Locations.defaultStore(o.store(), indexLocator));
         return locations.stream().anyMatch(StoreRegistry::isRemote);
     }
 
