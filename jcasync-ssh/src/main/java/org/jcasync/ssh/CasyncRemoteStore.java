@@ -1,10 +1,8 @@
 package org.jcasync.ssh;
 
 import org.jcasync.chunk.ChunkId;
-import org.jcasync.store.ChunkInvalidException;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
-import org.jcasync.store.Compression;
 import org.jcasync.store.FetchListener;
 import org.jcasync.store.StoreException;
 import org.jcasync.store.StoreOptions;
@@ -93,43 +91,24 @@ public final class CasyncRemoteStore implements ChunkStore {
     @Override
     public byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
         Map<ChunkId, PullSession.Reply> replies = fetch(ids);
-        // Decompress and verify each distinct chunk once, the digests in one multi-buffer call.
-        List<ChunkId> distinct = new ArrayList<>(replies.keySet());
-        byte[][] data = new byte[distinct.size()][];
-        for (int i = 0; i < data.length; i++) {
-            PullSession.Reply r = replies.get(distinct.get(i));
-            if (r.data() == null) {
-                continue;
-            }
-            if (r.compressed()) {
-                try {
-                    data[i] = Compression.decompress(r.data(), r.data().length, options.maxChunkSize());
-                } catch (IOException e) {
-                    throw new ChunkInvalidException(r.id(), location, e.getMessage(), e);
-                }
-            } else {
-                data[i] = r.data();
-                if (data[i].length > options.maxChunkSize()) {
-                    throw new ChunkInvalidException(r.id(), location, data[i].length
-                            + " bytes, more than the maximum chunk size " + options.maxChunkSize(), null);
-                }
-            }
+        // Each distinct chunk is decompressed and verified once.
+        ChunkId[] distinct = replies.keySet().toArray(new ChunkId[0]);
+        byte[][] received = new byte[distinct.length][];
+        boolean[] compressed = new boolean[distinct.length];
+        for (int i = 0; i < distinct.length; i++) {
+            received[i] = replies.get(distinct[i]).data();
+            compressed[i] = replies.get(distinct[i]).compressed();
         }
-        ChunkId[] actual = options.digest().ids(data);
+        byte[][] data = ChunkVerifier.verify(distinct, received, compressed, options, location);
         Map<ChunkId, byte[]> verified = new HashMap<>();
         for (int i = 0; i < data.length; i++) {
             if (data[i] == null) {
                 continue;
             }
-            if (!actual[i].equals(distinct.get(i))) {
-                throw new ChunkInvalidException(distinct.get(i), location, "its content has digest " + actual[i],
-                        null);
-            }
-            verified.put(distinct.get(i), data[i]);
+            verified.put(distinct[i], data[i]);
             chunks.incrementAndGet();
             if (listener != null) {
-                PullSession.Reply r = replies.get(distinct.get(i));
-                listener.fetched(distinct.get(i), data[i], r.compressed() ? r.data() : null);
+                listener.fetched(distinct[i], data[i], compressed[i] ? received[i] : null);
             }
         }
         byte[][] out = new byte[ids.size()][];
