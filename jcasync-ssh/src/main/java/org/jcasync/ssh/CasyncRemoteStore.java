@@ -35,12 +35,14 @@ public final class CasyncRemoteStore implements ChunkStore {
     static final int MAX_SESSIONS = 4;
     /** Requests in flight on one session before another is started. */
     private static final int SESSION_TARGET = 16;
-    private static final long CACHE_BYTES = 32L << 20;
+    /** Bytes of recently received frames kept for ids asked again. */
+    static final long CACHE_BYTES = 32L << 20;
 
     private final String location;
     private final StoreOptions options;
     private final TransportOptions transport;
     private final Supplier<List<String>> command;
+    private final long cacheBytes;
     private final List<PullSession> sessions = new ArrayList<>();
     private final Semaphore permits;
     private final LinkedHashMap<ChunkId, PullSession.Reply> recent = new LinkedHashMap<>(64, 0.75f, true);
@@ -57,6 +59,13 @@ public final class CasyncRemoteStore implements ChunkStore {
      */
     public CasyncRemoteStore(String location, Supplier<List<String>> command, StoreOptions options,
                              TransportOptions transport) {
+        this(location, command, options, transport, CACHE_BYTES);
+    }
+
+    /** As above, keeping {@code cacheBytes} of recent frames. */
+    CasyncRemoteStore(String location, Supplier<List<String>> command, StoreOptions options,
+                      TransportOptions transport, long cacheBytes) {
+        this.cacheBytes = cacheBytes;
         this.location = location;
         this.command = command;
         this.options = options;
@@ -254,7 +263,7 @@ public final class CasyncRemoteStore implements ChunkStore {
             }
             recentBytes += r.data().length;
             var it = recent.entrySet().iterator();
-            while (recentBytes > CACHE_BYTES && it.hasNext()) {
+            while (recentBytes > cacheBytes && it.hasNext()) {
                 recentBytes -= it.next().getValue().data().length;
                 it.remove();
             }
