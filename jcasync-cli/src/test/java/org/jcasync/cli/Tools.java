@@ -41,7 +41,8 @@ public final class Tools {
         return run(dir, cmd);
     }
 
-    private static List<String> jcasyncCommand(String... args) {
+    /** The command line running {@code jcasync ARGS} (java, options, the jar, the arguments). */
+    public static List<String> jcasyncCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("jcasync.java", "java"),
                 "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
                 System.getProperty("jcasync.jar", "target/jcasync.jar")));
@@ -83,7 +84,14 @@ public final class Tools {
 
     /** Runs any command with a 5-minute limit; stdout goes to {@code stdout} when that is not null. */
     public static Result run(Path dir, List<String> cmd, Path stdout) throws IOException, InterruptedException {
+        return run(dir, cmd, stdout, java.util.Map.of());
+    }
+
+    /** {@link #run(Path, List, Path)} with {@code env} added to the environment. */
+    public static Result run(Path dir, List<String> cmd, Path stdout, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(env);
         Path out = stdout != null ? stdout : Files.createTempFile("out", ".txt");
         Path err = Files.createTempFile("err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);

@@ -1,0 +1,43 @@
+package org.jcasync.cli;
+
+import org.jcasync.ssh.PushServer;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.WritableChunkStore;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+
+/** {@code push - ARCHIVE INDEX WSTORE [RSTORE...]}: casync's remote side receiving an index and its chunks. */
+@Command(name = "push", sortOptions = false, usageHelpWidth = 100,
+        description = {"Receive an index (and the chunks it names that the stores lack) or an archive over",
+                "standard input/output with casync's remote protocol: what 'casync make' with an ssh store",
+                "and index runs on the far side (CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
+final class PushCommand extends ServeCommand {
+    @Override
+    String verb() {
+        return "push";
+    }
+
+    @Override
+    void serve(InputStream in, OutputStream out) throws IOException {
+        if (path(archive) == null && path(index) == null && given(wstore) == null && rstores.isEmpty()) {
+            throw new UserException("push: nothing to do (no archive, index or store given)");
+        }
+        WritableChunkStore w = given(wstore) == null ? null
+                : Stores.registry().openWritable(wstore, new StoreOptions(StoreOptions.DEFAULT.digest(),
+                        StoreOptions.DEFAULT.maxChunkSize(), o.compressionAlgorithm()), o.transport());
+        var others = openStores(false);
+        try {
+            new PushServer(path(archive), path(index), w, others).serve(in, out);
+        } finally {
+            if (w != null) {
+                w.close();
+            }
+            for (var s : others) {
+                s.close();
+            }
+        }
+    }
+}

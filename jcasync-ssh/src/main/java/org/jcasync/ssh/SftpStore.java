@@ -1,0 +1,272 @@
+package org.jcasync.ssh;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.ChunkMissingException;
+import org.jcasync.store.Compression;
+import org.jcasync.store.FetchListener;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.PrunableChunkStore;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreStats;
+import org.jcasync.store.TransportOptions;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * casync's store layout ({@code ROOT/<4 hex>/<id>.cacnk}, one compressed frame per file) on an SFTP server, over
+ * one {@link SftpClient} session (restarted after a transport failure) with many requests in flight. Chunks are
+ * written to a temporary name and renamed, so readers never see a partial chunk; every chunk read is verified.
+ */
+public final class SftpStore implements PrunableChunkStore {
+    private final String location;
+    private final String root;
+    private final StoreOptions options;
+    private final TransportOptions transport;
+    private final SftpSessions sessions;
+    private final Set<String> knownDirs = ConcurrentHashMap.newKeySet();
+    private final AtomicLong chunks = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong();
+    private final AtomicLong requests = new AtomicLong();
+
+    /** The store at {@code root} on the server {@code sessions} reach. */
+    public SftpStore(String location, String root, SftpSessions sessions, StoreOptions options,
+                     TransportOptions transport) {
+        this.location = location;
+        this.root = root.endsWith("/") && root.length() > 1 ? root.substring(0, root.length() - 1) : root;
+        this.sessions = sessions;
+        this.options = options;
+        this.transport = transport;
+    }
+
+    private String dir(ChunkId id) {
+        return root + "/" + id.toHex().substring(0, 4);
+    }
+
+    private String path(ChunkId id) {
+        return dir(id) + "/" + id.toHex() + LocalStore.SUFFIX;
+    }
+
+    @Override
+    public String location() {
+        return location;
+    }
+
+    @Override
+    public byte[] get(ChunkId id) throws IOException {
+        byte[] b = getAll(List.of(id))[0];
+        if (b == null) {
+            throw new ChunkMissingException(id, location);
+        }
+        return b;
+    }
+
+    @Override
+    public byte[][] getAll(List<ChunkId> ids) throws IOException {
+        return getAll(ids, null);
+    }
+
+    @Override
+    public byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
+        ChunkId[] a = ids.toArray(new ChunkId[0]);
+        byte[][] stored = new byte[a.length][];
+        Semaphore permits = new Semaphore(transport.maxInFlight());
+        List<Future<byte[]>> futures = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (ChunkId id : a) {
+                futures.add(pool.submit(() -> {
+                    permits.acquire();
+                    try {
+                        return load(id);
+                    } finally {
+                        permits.release();
+                    }
+                }));
+            }
+            for (int i = 0; i < a.length; i++) {
+                stored[i] = join(futures.get(i));
+            }
+        }
+        boolean[] compressed = new boolean[a.length];
+        java.util.Arrays.fill(compressed, true);
+        byte[][] data = ChunkVerifier.verify(a, stored, compressed, options, location);
+        for (int i = 0; i < a.length; i++) {
+            if (data[i] != null) {
+                chunks.incrementAndGet();
+                if (listener != null) {
+                    listener.fetched(a[i], data[i], stored[i]);
+                }
+            }
+        }
+        return data;
+    }
+
+    private static byte[] join(Future<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
+    /** The chunk file's bytes, or null when there is none. */
+    private byte[] load(ChunkId id) throws IOException {
+        requests.incrementAndGet();
+        try {
+            byte[] b = sessions.call(c -> c.read(path(id), Integer.MAX_VALUE - 64));
+            bytes.addAndGet(b.length);
+            return b;
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    @Override
+    public byte[] getStored(ChunkId id) throws IOException {
+        byte[] b = load(id);
+        if (b == null) {
+            throw new ChunkMissingException(id, location);
+        }
+        return b;
+    }
+
+    @Override
+    public boolean has(ChunkId id) throws IOException {
+        requests.incrementAndGet();
+        return sessions.call(c -> c.exists(path(id)));
+    }
+
+    @Override
+    public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
+        if (has(id)) {
+            return false;
+        }
+        return write(id, options.compression().compress(data, off, len));
+    }
+
+    @Override
+    public boolean putStored(ChunkId id, byte[] stored) throws IOException {
+        if (Compression.detect(stored, stored.length) == null) {
+            return PrunableChunkStore.super.putStored(id, stored);
+        }
+        return !has(id) && write(id, stored);
+    }
+
+    private boolean write(ChunkId id, byte[] frame) throws IOException {
+        String dir = dir(id);
+        if (!knownDirs.contains(dir)) {
+            makeDirs(dir);
+        }
+        String target = path(id);
+        requests.incrementAndGet();
+        try {
+            return sessions.call(c -> c.writeAtomic(target, SftpClient.tempName(target), frame, false, 0444));
+        } catch (NoSuchFileException e) {
+            // The directory went away (a prune): create it again.
+            knownDirs.remove(dir);
+            makeDirs(dir);
+            return sessions.call(c -> c.writeAtomic(target, SftpClient.tempName(target), frame, false, 0444));
+        }
+    }
+
+    private void makeDirs(String dir) throws IOException {
+        if (!knownDirs.contains(root)) {
+            sessions.call(c -> c.mkdir(root));
+            knownDirs.add(root);
+        }
+        sessions.call(c -> c.mkdir(dir));
+        knownDirs.add(dir);
+    }
+
+    @Override
+    public PruneResult prune(Predicate<ChunkId> keep, boolean dryRun, PruneListener listener) throws IOException {
+        List<String> top;
+        try {
+            top = sessions.call(c -> c.list(root));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(location, null, "store directory not found");
+        }
+        long removed = 0;
+        long dirs = 0;
+        long all = 0;
+        for (String sub : top) {
+            if (!sub.matches("[0-9a-f]{4}")) {
+                continue;
+            }
+            String d = root + "/" + sub;
+            List<String> names = sessions.call(c -> c.list(d));
+            int left = names.size();
+            for (String name : names) {
+                if (!name.endsWith(LocalStore.SUFFIX)) {
+                    continue;
+                }
+                ChunkId id;
+                try {
+                    id = ChunkId.parse(name.substring(0, name.length() - LocalStore.SUFFIX.length()));
+                } catch (IllegalArgumentException e) {
+                    continue;
+                }
+                all++;
+                if (keep.test(id)) {
+                    continue;
+                }
+                if (listener != null) {
+                    listener.removing(name);
+                }
+                if (!dryRun) {
+                    sessions.call(c -> {
+                        c.remove(d + "/" + name);
+                        return null;
+                    });
+                    left--;
+                }
+                removed++;
+            }
+            if (!dryRun && left == 0) {
+                try {
+                    sessions.call(c -> {
+                        c.rmdir(d);
+                        return null;
+                    });
+                    knownDirs.remove(d);
+                    dirs++;
+                } catch (SftpException e) {
+                    // A writer added a chunk meanwhile: the directory stays.
+                }
+            }
+        }
+        return new PruneResult(removed, dirs, all - removed);
+    }
+
+    @Override
+    public long bytesRead() {
+        return bytes.get();
+    }
+
+    @Override
+    public List<StoreStats> stats() {
+        return List.of(new StoreStats(location, chunks.get(), bytes.get(), requests.get(), sessions.retries(), 0));
+    }
+
+    @Override
+    public void close() {
+        sessions.close();
+    }
+
+    @Override
+    public String toString() {
+        return location;
+    }
+}
