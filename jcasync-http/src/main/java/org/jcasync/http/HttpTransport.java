@@ -62,7 +62,7 @@ final class HttpTransport implements AutoCloseable {
         this.options = t;
         this.authorization = authorization;
         this.limit = new AdaptiveLimit(t.maxInFlight());
-        this.bucket = t.rateLimitBytesPerSecond() > 0 ? new TokenBucket(t.rateLimitBytesPerSecond()) : null;
+        this.bucket = TokenBucket.shared(t);
         HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(t.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
