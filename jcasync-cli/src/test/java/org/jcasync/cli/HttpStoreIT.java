@@ -19,7 +19,8 @@ import static org.jcasync.cli.Tools.jcasync;
 
 /**
  * jcasync reading indexes and stores made by the real casync over http, from nginx: blobs (zstd, xz and gzip
- * stores) and trees, listings of remote indexes, the cache, a missing chunk, extra stores and failover groups.
+ * stores) and trees, listings of remote indexes, the cache, a missing chunk, extra stores and failover groups,
+ * and make uploading to a WebDAV-enabled location.
  */
 class HttpStoreIT {
     @TempDir
@@ -157,6 +158,19 @@ class HttpStoreIT {
                 work.resolve("nope.bin").toString());
         assertThat(r.exit()).isNotZero();
         assertThat(r.err().strip()).isEqualTo("jcasync: " + nginx.url("nope.caibx") + ": no such index (HTTP 404)");
+    }
+
+    @Test
+    void makeUploadsChunksAndIndexWithPut() throws Exception {
+        String index = nginx.url("upload/up.caibx");
+        Tools.Result r = jcasync(work, "make", "--store=" + nginx.url("upload/store"), index, blob.toString()).ok();
+        assertThat(r.out()).isEqualTo(casync(work, "digest", blob.toString()).ok().out());
+        Path up = www.resolve("upload");
+        assertThat(Files.readAllBytes(up.resolve("up.caibx"))).isEqualTo(Files.readAllBytes(www.resolve("x.caibx")));
+        Path out = work.resolve("uploaded.bin");
+        casync(work, "extract", "--store=" + up.resolve("store"), up.resolve("up.caibx").toString(), out.toString())
+                .ok();
+        assertSameBytes(blob, out);
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The Debian nginx serving a directory as static files on 127.0.0.1 (a free port), run in the foreground with a
+ * The Debian nginx serving a directory as static files on 127.0.0.1 (a free port), and taking PUT uploads below
+ * {@code /upload/}, run in the foreground with a
  * configuration written here ({@code nginx -c CONF -p PREFIX -e stderr -g 'daemon off;'}); stopped by close().
  */
 final class Nginx implements AutoCloseable {
@@ -65,6 +66,11 @@ final class Nginx implements AutoCloseable {
                         listen 127.0.0.1:%2$d;
                         root %3$s;
                         location / { }
+                        location /upload/ {
+                            dav_methods PUT;
+                            create_full_put_path on;
+                            client_max_body_size 0;
+                        }
                     }
                 }
                 """.formatted(prefix, port, root));

@@ -197,14 +197,20 @@ public final class HttpStore implements WritableChunkStore {
         }));
     }
 
+    /** Asks whether the server has the chunk ({@code HEAD}); compresses and uploads it when not. */
     @Override
     public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
-        return putStored(id, options.compression().compress(data, off, len));
+        return !has(id) && upload(id, options.compression().compress(data, off, len));
     }
 
-    /** Uploads the frame as it is ({@code PUT}); a server that answers 2xx has it. */
+    /** Uploads the frame as it is ({@code PUT}) unless the server has the chunk already. */
     @Override
     public boolean putStored(ChunkId id, byte[] stored) throws IOException {
+        return !has(id) && upload(id, stored);
+    }
+
+    /** {@code PUT}: a server that answers 2xx has the chunk. */
+    private boolean upload(ChunkId id, byte[] stored) throws IOException {
         return HttpTransport.await(transport.send(request("PUT", id, stored), new HttpTransport.Reply<>() {
             @Override
             public Boolean ok(byte[] body) {

@@ -338,8 +338,10 @@ class HttpStoreTest {
             assertThat(s.put(id, d, 0, d.length)).isTrue();
             assertThat(s.has(id)).isTrue();
             assertThat(s.get(id)).isEqualTo(d);
+            // Already there: nothing is uploaded.
+            assertThat(s.put(id, d, 0, d.length)).isFalse();
         }
-        assertThat(server.log()).contains("PUT /up/" + path(id));
+        assertThat(server.log()).filteredOn(l -> l.startsWith("PUT")).containsExactly("PUT /up/" + path(id));
         assertThat(new LocalStore(dir.resolve("up"), StoreOptions.DEFAULT).get(id)).isEqualTo(d);
     }
 
