@@ -1,0 +1,161 @@
+package org.jcasync.http;
+
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Receives one reply body into a byte array of bounded size: refuses a body larger than the bound (declared or
+ * actual), fails one that ends before its {@code Content-Length} or stalls for longer than the timeout (the
+ * client's own timeout ends with the reply headers), and reads no faster than a shared {@link TokenBucket} allows
+ * (it asks for the next piece only when the bucket has paid for the last one, so the connection's flow control
+ * slows the server down).
+ */
+final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
+    /** A body larger than any acceptable reply: not retried. */
+    static final class BodyTooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BodyTooLargeException(String message) {
+            super(message);
+        }
+    }
+
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final boolean keep;
+    private final long max;
+    private final long declared;
+    private final boolean expectBody;
+    private final TokenBucket bucket;
+    private final long timeoutNanos;
+    private final ScheduledExecutorService timer;
+    private final LongAdder downloaded;
+    private Flow.Subscription subscription;
+    private byte[] buf = new byte[0];
+    private long received;
+    /** When data last arrived (or, while throttled, when the next piece is asked for). */
+    private volatile long lastActivity;
+
+    /**
+     * @param keep keep the bytes (a 2xx reply to a GET); else they are read and dropped
+     * @param max most bytes kept
+     * @param declared the Content-Length, or -1
+     * @param expectBody false for replies without a body (HEAD, 204, 304)
+     * @param bucket the rate limit, or null
+     * @param downloaded counts kept bytes
+     */
+    BodyCollector(boolean keep, long max, long declared, boolean expectBody, TokenBucket bucket, Duration timeout,
+                  ScheduledExecutorService timer, LongAdder downloaded) {
+        this.keep = keep;
+        this.max = max;
+        this.declared = declared;
+        this.expectBody = expectBody;
+        this.bucket = bucket;
+        this.timeoutNanos = timeout.toNanos();
+        this.timer = timer;
+        this.downloaded = downloaded;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+        return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+        subscription = s;
+        if (keep && declared > max) {
+            fail(new BodyTooLargeException("the reply declares " + declared + " bytes, more than the " + max
+                    + " accepted"));
+            return;
+        }
+        if (keep && declared > 0) {
+            buf = new byte[(int) declared];
+        }
+        lastActivity = System.nanoTime();
+        watch(timeoutNanos);
+        s.request(1);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+        lastActivity = System.nanoTime();
+        long n = 0;
+        for (ByteBuffer b : items) {
+            int r = b.remaining();
+            if (keep) {
+                if (received + n + r > max) {
+                    fail(new BodyTooLargeException("the reply has more than the " + max + " bytes accepted"));
+                    return;
+                }
+                int at = (int) (received + n);
+                if (at + r > buf.length) {
+                    buf = Arrays.copyOf(buf, (int) Math.min(max, Math.max(at + r, Math.max(65536L,
+                            2L * buf.length))));
+                }
+                b.get(buf, at, r);
+            } else {
+                b.position(b.limit());
+            }
+            n += r;
+        }
+        received += n;
+        if (keep) {
+            downloaded.add(n);
+        }
+        long wait = bucket == null ? 0 : bucket.take(n);
+        if (wait <= 0) {
+            subscription.request(1);
+        } else {
+            lastActivity = System.nanoTime() + wait;
+            timer.schedule(() -> subscription.request(1), wait, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+        if (expectBody && declared >= 0 && received != declared) {
+            result.completeExceptionally(new IOException("the reply ended after " + received + " of its " + declared
+                    + " bytes"));
+            return;
+        }
+        result.complete(keep ? (received == buf.length ? buf : Arrays.copyOf(buf, (int) received)) : null);
+    }
+
+    private void fail(IOException e) {
+        if (result.completeExceptionally(e)) {
+            subscription.cancel();
+        }
+    }
+
+    /** Fails the body when no data arrived for the timeout; checks again later otherwise. */
+    private void watch(long delayNanos) {
+        timer.schedule(() -> {
+            if (result.isDone()) {
+                return;
+            }
+            long idle = System.nanoTime() - lastActivity;
+            if (idle >= timeoutNanos) {
+                fail(new HttpTimeoutException("no data for " + Duration.ofNanos(timeoutNanos).toSeconds()
+                        + " s in the middle of the reply"));
+            } else {
+                watch(timeoutNanos - idle);
+            }
+        }, delayNanos, TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,79 @@
+package org.jcasync.http;
+
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreProvider;
+import org.jcasync.store.TransportOptions;
+import org.jcasync.store.WritableChunkStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.NoSuchFileException;
+import java.util.Set;
+
+/** {@code http://} and {@code https://} stores ({@link HttpStore}) and index files (one GET or PUT). */
+public final class HttpStoreProvider implements StoreProvider {
+    /** Largest index file read (a Java array's limit; an index of that size lists 50 million chunks). */
+    private static final long MAX_FILE = Integer.MAX_VALUE - 16;
+
+    @Override
+    public Set<String> schemes() {
+        return Set.of("http", "https");
+    }
+
+    @Override
+    public ChunkStore open(URI location, StoreOptions options, TransportOptions transport) throws IOException {
+        return new HttpStore(location, options, transport);
+    }
+
+    @Override
+    public WritableChunkStore openWritable(URI location, StoreOptions options, TransportOptions transport)
+            throws IOException {
+        return new HttpStore(location, options, transport);
+    }
+
+    @Override
+    public byte[] readFile(URI location, TransportOptions transport) throws IOException {
+        HttpLocation at = HttpLocation.of(location, false);
+        try (HttpTransport t = transport(at, transport)) {
+            return HttpTransport.await(t.send(new HttpTransport.Request("GET", at.uri(), null, null, MAX_FILE, null,
+                    "index " + at.display()), new HttpTransport.Reply<>() {
+                        @Override
+                        public byte[] ok(byte[] body) {
+                            return body;
+                        }
+
+                        @Override
+                        public byte[] missing() throws IOException {
+                            throw new NoSuchFileException(at.display(), null, "no such index (HTTP 404)");
+                        }
+                    }));
+        }
+    }
+
+    @Override
+    public void writeFile(URI location, byte[] content, TransportOptions transport) throws IOException {
+        HttpLocation at = HttpLocation.of(location, false);
+        try (HttpTransport t = transport(at, transport)) {
+            HttpTransport.await(t.send(new HttpTransport.Request("PUT", at.uri(), content,
+                    "application/octet-stream", 0, null, "upload of " + at.display()), new HttpTransport.Reply<>() {
+                        @Override
+                        public Boolean ok(byte[] body) {
+                            return true;
+                        }
+
+                        @Override
+                        public Boolean missing() throws IOException {
+                            throw new IOException("cannot upload " + at.display()
+                                    + ": HTTP 404 (the server does not accept uploads there)");
+                        }
+                    }));
+        }
+    }
+
+    private static HttpTransport transport(HttpLocation at, TransportOptions t) throws IOException {
+        return new HttpTransport(at.uri().getScheme(), at.basicAuthorization() != null ? at.basicAuthorization()
+                : t.authorization(), t,
+                new EnvironmentProxySelector(System.getenv()));
+    }
+}

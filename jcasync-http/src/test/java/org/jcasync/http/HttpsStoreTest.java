@@ -1,0 +1,175 @@
+package org.jcasync.http;
+
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreException;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.TransportOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * https stores against Jetty with a self-signed certificate made by keytool: trusted through a CA file
+ * ({@code --ca-cert}), refused without it, accepted with trust-any, and TLS client authentication with a PEM
+ * certificate and PKCS#8 key (RSA and EC).
+ */
+class HttpsStoreTest {
+    static final String PASS = "changeit";
+
+    @TempDir
+    static Path dir;
+    static byte[] data;
+    static ChunkId id;
+
+    @BeforeAll
+    static void keysAndStore() throws Exception {
+        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", "server.p12");
+        keytool("-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=client",
+                "-validity", "2", "-keystore", "client.p12");
+        keytool("-genkeypair", "-alias", "client", "-keyalg", "EC", "-groupname", "secp384r1", "-dname",
+                "CN=client-ec", "-validity", "2", "-keystore", "client-ec.p12");
+        writePem("server.p12", "server", "server.pem", null);
+        writePem("client.p12", "client", "client.pem", "client-key.pem");
+        writePem("client-ec.p12", "client", "client-ec.pem", "client-ec-key.pem");
+        data = "a chunk served over TLS ".repeat(500).getBytes(StandardCharsets.UTF_8);
+        id = HttpStoreTest.id(data);
+        new LocalStore(dir.resolve("store"), StoreOptions.DEFAULT).put(id, data, 0, data.length);
+    }
+
+    private static void keytool(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
+                .toString()));
+        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("-storetype", "PKCS12", "-storepass", PASS));
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+    }
+
+    /** The certificate (and key, as PKCS#8) of a keytool store as PEM files, as openssl writes them. */
+    private static void writePem(String p12, String alias, String certPem, String keyPem) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(dir.resolve(p12))) {
+            ks.load(in, PASS.toCharArray());
+        }
+        Files.writeString(dir.resolve(certPem), pem("CERTIFICATE", ks.getCertificate(alias).getEncoded()));
+        if (keyPem != null) {
+            PrivateKey k = (PrivateKey) ks.getKey(alias, PASS.toCharArray());
+            assertThat(k.getFormat()).isEqualTo("PKCS#8");
+            Files.writeString(dir.resolve(keyPem), pem("PRIVATE KEY", k.getEncoded()));
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der) + "\n-----END " + type + "-----\n";
+    }
+
+    /** The client certificates, trusted by the server. */
+    private static KeyStore clientTrust() throws Exception {
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        int i = 0;
+        for (String f : List.of("client.pem", "client-ec.pem")) {
+            for (Certificate c : TlsContexts.certificates(dir.resolve(f))) {
+                ts.setCertificateEntry("client" + i++, c);
+            }
+        }
+        return ts;
+    }
+
+    private static StoreServer server(boolean needClientAuth) throws Exception {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setKeyStorePath(dir.resolve("server.p12").toString());
+        tls.setKeyStorePassword(PASS);
+        tls.setKeyStoreType("PKCS12");
+        if (needClientAuth) {
+            tls.setTrustStore(clientTrust());
+            tls.setNeedClientAuth(true);
+        }
+        return StoreServer.startTls(dir, tls);
+    }
+
+    private static TransportOptions tls(Path cert, Path key, Path ca, boolean insecure) {
+        // TLS handshakes with RSA keys take their time on a busy machine.
+        return new TransportOptions(java.time.Duration.ofSeconds(10), 8, 1, HttpStoreTest.FAST.retryDelay(), null, cert,
+                key, ca, insecure, 0);
+    }
+
+    private static byte[] fetch(StoreServer s, TransportOptions t) throws IOException {
+        try (HttpStore store = new HttpStore(URI.create(s.url("store")), StoreOptions.DEFAULT, t)) {
+            return store.get(id);
+        }
+    }
+
+    @Test
+    void trustedThroughTheCaFile() throws Exception {
+        try (StoreServer s = server(false)) {
+            assertThat(fetch(s, tls(null, null, dir.resolve("server.pem"), false))).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void untrustedCertificateIsRefusedWithoutRetrying() throws Exception {
+        try (StoreServer s = server(false)) {
+            assertThatThrownBy(() -> fetch(s, tls(null, null, null, false))).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("TLS handshake failed").message().doesNotContain("attempts");
+            assertThat(s.log()).isEmpty();
+        }
+    }
+
+    @Test
+    void trustAnyCertificate() throws Exception {
+        try (StoreServer s = server(false)) {
+            assertThat(fetch(s, tls(null, null, null, true))).isEqualTo(data);
+        }
+    }
+
+    @Test
+    void clientCertificateRsaAndEc() throws Exception {
+        try (StoreServer s = server(true)) {
+            Path ca = dir.resolve("server.pem");
+            assertThat(fetch(s, tls(dir.resolve("client.pem"), dir.resolve("client-key.pem"), ca, false)))
+                    .isEqualTo(data);
+            assertThat(fetch(s, tls(dir.resolve("client-ec.pem"), dir.resolve("client-ec-key.pem"), ca, false)))
+                    .isEqualTo(data);
+            assertThatThrownBy(() -> fetch(s, tls(null, null, ca, false))).isInstanceOf(StoreException.class)
+                    .hasMessageContaining("chunk " + id);
+            assertThat(s.log()).hasSize(2);
+        }
+    }
+
+    @Test
+    void badKeyFilesAreNamed() throws Exception {
+        Path pkcs1 = dir.resolve("rsa1.pem");
+        Files.writeString(pkcs1, "-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n");
+        assertThatThrownBy(() -> TlsContexts.privateKey(pkcs1)).hasMessageContaining(pkcs1.toString())
+                .hasMessageContaining("PKCS#8");
+        assertThatThrownBy(() -> TlsContexts.privateKey(dir.resolve("server.pem")))
+                .hasMessageContaining("no private key");
+        assertThatThrownBy(() -> TlsContexts.certificates(dir.resolve("absent.pem")))
+                .hasMessageContaining("absent.pem");
+        assertThatThrownBy(() -> TlsContexts.certificates(dir.resolve("client-key.pem")))
+                .hasMessageContaining("client-key.pem");
+    }
+}
