@@ -33,6 +33,11 @@ public final class HttpStoreProvider implements StoreProvider {
     }
 
     @Override
+    public org.jcasync.pack.RangeSource openRanges(URI location, TransportOptions transport) throws IOException {
+        return new HttpRangeSource(location, transport);
+    }
+
+    @Override
     public byte[] readFile(URI location, TransportOptions transport) throws IOException {
         HttpLocation at = HttpLocation.of(location, false);
         try (HttpTransport t = transport(at, transport)) {

@@ -100,14 +100,24 @@ final class HttpTransport implements AutoCloseable {
      * @param maxBody most bytes accepted in a GET reply
      * @param id the chunk concerned, or null
      * @param what names the request in messages ("chunk … from http://host/store/")
+     * @param range the value of a {@code Range} header, or null
      */
-    record Request(String method, URI uri, byte[] body, String contentType, long maxBody, ChunkId id, String what) {
+    record Request(String method, URI uri, byte[] body, String contentType, long maxBody, ChunkId id, String what,
+                   String range) {
+        Request(String method, URI uri, byte[] body, String contentType, long maxBody, ChunkId id, String what) {
+            this(method, uri, body, contentType, maxBody, id, what, null);
+        }
     }
 
     /** What a reply becomes. */
     interface Reply<T> {
         /** A 2xx reply; {@code body} is the GET body, null otherwise. Runs on a decoding thread. */
         T ok(byte[] body) throws IOException;
+
+        /** A 2xx reply with its status and headers (206 partial content, multipart types); by default {@link #ok}. */
+        default T ok(int status, java.net.http.HttpHeaders headers, byte[] body) throws IOException {
+            return ok(body);
+        }
 
         /** A 404 or 410 reply (never retried). */
         T missing() throws IOException;
@@ -176,6 +186,9 @@ final class HttpTransport implements AutoCloseable {
                 if (authorization != null) {
                     b.header("Authorization", authorization);
                 }
+                if (r.range() != null) {
+                    b.header("Range", r.range());
+                }
                 switch (r.method()) {
                     case "GET" -> b.GET();
                     case "HEAD" -> b.HEAD();
@@ -230,7 +243,7 @@ final class HttpTransport implements AutoCloseable {
             if (s == 404 || s == 410) {
                 DECODE.execute(() -> finish(reply::missing));
             } else if (s / 100 == 2) {
-                DECODE.execute(() -> finish(() -> reply.ok(resp.body())));
+                DECODE.execute(() -> finish(() -> reply.ok(s, resp.headers(), resp.body())));
             } else {
                 giveUp(new StoreException(r.id(), r.what() + ": HTTP " + s + hint(s)
                         + resp.headers().firstValue("location").map(l -> " (redirected to " + l
