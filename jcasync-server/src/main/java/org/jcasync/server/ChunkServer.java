@@ -7,7 +7,6 @@ import org.jcasync.store.Compression;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.WritableChunkStore;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.net.URI;
 import java.util.List;
@@ -18,7 +17,7 @@ import java.util.List;
  * whether it exists, and {@code PUT} (only when writable) stores a frame after checking that it decompresses to
  * the chunk its path names. Any other path is 400. Concurrent GETs of one chunk share one upstream read.
  */
-public final class ChunkServer implements Service, Closeable {
+public final class ChunkServer implements Service, StoreServer {
     /** Largest uncompressed chunk accepted by default (8 MiB; casync's default maximum is 256 KiB). */
     public static final int DEFAULT_MAX_CHUNK_SIZE = 8 << 20;
 
@@ -47,23 +46,22 @@ public final class ChunkServer implements Service, Closeable {
         this.http = new StoreHttpServer("chunk-server", options, this);
     }
 
-    /** Starts listening. */
+    @Override
     public ChunkServer start() throws IOException {
         http.start();
         return this;
     }
 
-    /** The base URL of each listen address. */
+    @Override
     public List<URI> uris() {
         return http.uris();
     }
 
-    /** Waits until the server stops. */
+    @Override
     public void join() throws InterruptedException {
         http.join();
     }
 
-    /** Stops serving (the stores stay open: they belong to the caller). */
     @Override
     public void close() {
         http.close();

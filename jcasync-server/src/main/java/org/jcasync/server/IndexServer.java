@@ -5,7 +5,6 @@ import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.TransportOptions;
 
 import java.io.ByteArrayInputStream;
-import java.io.Closeable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.net.URI;
@@ -22,7 +21,7 @@ import java.util.concurrent.Semaphore;
  * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
  * atomically. At most a few index files are held in memory at once.
  */
-public final class IndexServer implements Service, Closeable {
+public final class IndexServer implements Service, StoreServer {
     /** Largest index accepted by default (256 MiB: about 6.7 million chunks). */
     public static final int DEFAULT_MAX_INDEX_SIZE = 256 << 20;
     private static final int TRANSFERS = 4;
@@ -53,18 +52,18 @@ public final class IndexServer implements Service, Closeable {
         this.writable = options.writable();
     }
 
-    /** Starts listening. */
+    @Override
     public IndexServer start() throws IOException {
         http.start();
         return this;
     }
 
-    /** The base URL of each listen address. */
+    @Override
     public List<URI> uris() {
         return http.uris();
     }
 
-    /** Waits until the server stops. */
+    @Override
     public void join() throws InterruptedException {
         http.join();
     }

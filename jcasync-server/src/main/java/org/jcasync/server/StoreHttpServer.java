@@ -101,9 +101,8 @@ public final class StoreHttpServer implements Closeable {
             for (int i = 0; i < connectors.size(); i++) {
                 try {
                     connectors.get(i).open();
-                } catch (IOException e) {
-                    Throwable c = e.getCause() != null ? e.getCause() : e;
-                    throw new IOException("cannot listen on " + options.listen().get(i) + ": " + c.getMessage(), e);
+                } catch (IOException | RuntimeException e) {
+                    throw new IOException("cannot listen on " + options.listen().get(i) + ": " + reason(e), e);
                 }
             }
             server.start();
@@ -114,6 +113,19 @@ public final class StoreHttpServer implements Closeable {
             close();
             throw new IOException("cannot start the " + name + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Why binding failed, in a few words. */
+    private static String reason(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) {
+                return "unknown host";
+            }
+            if (t.getCause() == null) {
+                return t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            }
+        }
+        return e.toString();
     }
 
     /** The base URL of each listen address (with the real port when 0 was asked for), once started. */
@@ -211,8 +223,39 @@ public final class StoreHttpServer implements Closeable {
             if (reply.status() == 405) {
                 response.getHeaders().put(HttpHeader.ALLOW, options.writable() ? "GET, HEAD, PUT" : "GET, HEAD");
             }
+            if (!drained(request)) {
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
+            }
             boolean head = request.getMethod().equals("HEAD");
             response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(reply.body()), callback);
+        }
+    }
+
+    /** Largest unread request body skipped so that the connection can serve the next request. */
+    private static final int DRAIN_LIMIT = 1 << 20;
+
+    /**
+     * Reads what is left of a body the service did not read (a refused upload), up to {@link #DRAIN_LIMIT}: the
+     * client is still sending it and expects the connection to stay usable. False when more is left (the
+     * connection is then closed after the reply, and says so).
+     */
+    private static boolean drained(Request request) {
+        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        if (!hasBody || request.getLength() >= 0 && Request.getContentBytesRead(request) >= request.getLength()) {
+            return true;
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] skip = new byte[16384];
+            long total = 0;
+            for (int n; (n = in.read(skip)) >= 0; ) {
+                total += n;
+                if (total > DRAIN_LIMIT) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

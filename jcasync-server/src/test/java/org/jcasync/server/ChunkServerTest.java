@@ -219,6 +219,19 @@ class ChunkServerTest {
     }
 
     @Test
+    void refusedUploadsLeaveTheConnectionUsable() throws Exception {
+        start(store, ServerOptions.loopback().withWritable(true).withAuthorization("k"));
+        for (int i = 0; i < 5; i++) {
+            TestChunks c = TestChunks.random(200 + i, 200_000);
+            http.authorization = null;
+            assertThat(http.put(c.path(), c.frame()).statusCode()).isEqualTo(401);
+            http.authorization = "k";
+            assertThat(http.put(c.path(), c.frame()).statusCode()).isEqualTo(201);
+            assertThat(store.has(c.id())).isTrue();
+        }
+    }
+
+    @Test
     void aThousandRequestsFrom200ClientsAllSucceed() throws Exception {
         List<TestChunks> chunks = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
