@@ -85,6 +85,10 @@ final class ChunkServerCommand implements Callable<Integer> {
         WritableChunkStore writable = null;
         try {
             if (server.writable) {
+                Path local = StoreRegistry.localPath(stores.getFirst());
+                if (local != null) {
+                    Files.createDirectories(local);
+                }
                 writable = Stores.registry().openWritable(stores.getFirst(), so, TransportOptions.DEFAULT);
                 opened.add(writable);
             } else {
