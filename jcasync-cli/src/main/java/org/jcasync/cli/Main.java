@@ -15,7 +15,7 @@ import java.nio.file.NoSuchFileException;
         description = "Content-Addressable Data Synchronization Tool, byte-compatible with casync 2.",
         subcommands = {MakeCommand.class, ExtractCommand.class, ListCommand.class, MtreeCommand.class,
             StatCommand.class, DigestCommand.class, GcCommand.class, PackCommand.class, PullCommand.class,
-            PushCommand.class},
+            PushCommand.class, ChunkServerCommand.class, IndexServerCommand.class},
         footer = {"", "Run 'jcasync VERB --help' for a verb's arguments. Options may stand before or after the verb."})
 public final class Main implements Runnable {
     /** Exit status for every failure, as casync. */

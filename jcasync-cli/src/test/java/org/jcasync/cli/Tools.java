@@ -109,4 +109,65 @@ public final class Tools {
         Files.deleteIfExists(err);
         return r;
     }
+
+    /** A long-running {@code jcasync} process (a server) and the URL it said it listens on. */
+    public record Running(Process process, java.net.URI url, StringBuffer stderr) implements AutoCloseable {
+        /** Sends SIGTERM and waits (at most 20 s) for the exit status. */
+        public int stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                fail("did not stop within 20 s of SIGTERM; stderr: " + stderr);
+            }
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                stop();
+            }
+        }
+    }
+
+    /**
+     * Starts {@code jcasync ARGS} (a server) in {@code dir} and waits (at most 60 s) for its
+     * "jcasync VERB listening on URL" line on standard error; fails with what it printed when it exits first.
+     */
+    public static Running startJcasync(Path dir, String... args) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(jcasyncCommand(args)).directory(dir.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectInput(ProcessBuilder.Redirect.PIPE).start();
+        p.getOutputStream().close();
+        StringBuffer err = new StringBuffer();
+        java.util.concurrent.CompletableFuture<java.net.URI> url = new java.util.concurrent.CompletableFuture<>();
+        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("listening on (https?://\\S+/)");
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader r = new java.io.BufferedReader(new java.io.InputStreamReader(
+                    p.getErrorStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    err.append(line).append('\n');
+                    java.util.regex.Matcher m = listening.matcher(line);
+                    if (m.find()) {
+                        url.complete(java.net.URI.create(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                // process gone
+            }
+            url.complete(null);
+        }, "stderr of " + args[0]);
+        reader.setDaemon(true);
+        reader.start();
+        java.net.URI u;
+        try {
+            u = url.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            u = null;
+        }
+        if (u == null) {
+            p.destroyForcibly();
+            fail("jcasync " + String.join(" ", args) + " did not start; stderr: " + err);
+        }
+        return new Running(p, u, err);
+    }
 }

@@ -92,6 +92,34 @@ public final class CachedStore implements ChunkStore {
         backing.willNeed(cache.lacking(ids));
     }
 
+    /**
+     * The chunk's frame from the cache (as stored, not verified) or, on a miss, fetched from the backing stores
+     * (verified there), kept in the cache and answered as the cache now keeps it: a server passes frames on
+     * without compressing them again.
+     */
+    @Override
+    public byte[] getStored(ChunkId id) throws IOException {
+        if (cache.has(id)) {
+            try {
+                byte[] s = cache.getStored(id);
+                hits.incrementAndGet();
+                return s;
+            } catch (StoreException e) {
+                // Removed since, or unreadable: fetch it again below.
+            }
+        }
+        misses.incrementAndGet();
+        byte[][] frame = new byte[1][];
+        byte[] d = backing.getAll(java.util.List.of(id), (fid, data, stored) -> {
+            keep(fid, data, stored);
+            frame[0] = stored;
+        })[0];
+        if (d == null) {
+            throw new ChunkMissingException(id, backing.location());
+        }
+        return frame[0] != null ? frame[0] : cache.getStored(id);
+    }
+
     /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */
     private void keep(ChunkId id, byte[] data, byte[] stored) throws IOException {
         if (stored != null) {

@@ -114,4 +114,18 @@ class CachedStoreTest {
     void locationNamesBoth() {
         assertThat(cached.location()).contains(backing.location()).contains(cache.location());
     }
+
+    @Test
+    void storedFrameOfAMissIsKeptAndTheNextOneIsAHit() throws IOException {
+        byte[] d = TestData.random(6, 7000);
+        ChunkId id = putBacking(d);
+        byte[] frame = cached.getStored(id);
+        assertThat(Compression.decompress(frame, frame.length, 1 << 20)).isEqualTo(d);
+        assertThat(cache.has(id)).isTrue();
+        assertThat(cached.misses()).isEqualTo(1);
+        assertThat(cached.getStored(id)).isEqualTo(Files.readAllBytes(cache.chunkPath(id)));
+        assertThat(cached.hits()).isEqualTo(1);
+        assertThatThrownBy(() -> cached.getStored(DigestAlgorithm.SHA512_256.digest(new byte[] {1}, 0, 1)))
+                .isInstanceOf(ChunkMissingException.class);
+    }
 }

@@ -1,0 +1,113 @@
+package org.jcasync.cli;
+
+import org.jcasync.chunk.DigestAlgorithm;
+import org.jcasync.chunk.SizeParser;
+import org.jcasync.server.ChunkServer;
+import org.jcasync.server.RequestLogger;
+import org.jcasync.store.CachedStore;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.Compression;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreRegistry;
+import org.jcasync.store.StoreRouter;
+import org.jcasync.store.TransportOptions;
+import org.jcasync.store.WritableChunkStore;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code chunk-server}: serve chunk stores over HTTP(S), as desync's chunk-server. */
+@Command(name = "chunk-server", sortOptions = false, usageHelpWidth = 100,
+        description = {"Serve chunk stores over HTTP(S), as desync's chunk-server.",
+                "GET/HEAD/PUT /XXXX/<id>.cacnk, the layout casync's and desync's HTTP clients read",
+                "(e.g. casync extract --store=http://HOST:PORT/ ...).",
+                "Chunks are looked up in each -s store in turn (any location jcasync reads: a directory,",
+                "file://, other schemes of installed modules; A|B is a failover group), through the -c cache",
+                "when given; concurrent requests for one chunk share one upstream read. Chunks are sent as",
+                "stored (compressed). With -w, uploads are accepted into the single -s store once they",
+                "decompress to the chunk their path names. Prints 'jcasync chunk-server listening on URL' on",
+                "standard error when ready and serves until SIGTERM or SIGINT. GET / answers a health line."})
+final class ChunkServerCommand implements Callable<Integer> {
+    @Mixin
+    ServerCommandOptions server;
+
+    @Option(names = {"-s", "--store"}, paramLabel = "STORE", required = true,
+            description = "Upstream chunk store; repeatable, tried in order")
+    List<String> stores = new ArrayList<>();
+
+    @Option(names = {"-c", "--cache"}, paramLabel = "DIR",
+            description = "Local store keeping every chunk fetched from the upstreams (not with -w)")
+    String cache;
+
+    @Option(names = "--digest", paramLabel = "DIGEST",
+            description = "Digest uploaded chunks are checked with: sha512-256 (default) or sha256")
+    String digest;
+
+    @Option(names = "--max-chunk-size", paramLabel = "SIZE",
+            description = "Largest uncompressed chunk accepted in an upload (default: 8M)")
+    String maxChunkSize;
+
+    @Override
+    public Integer call() throws Exception {
+        if (server.writable && stores.size() != 1) {
+            throw new UserException("-w needs exactly one store (-s), not " + stores.size());
+        }
+        if (server.writable && cache != null) {
+            throw new UserException("-w cannot be combined with a cache (-c)");
+        }
+        if (!server.writable) {
+            for (String s : stores) {
+                for (String member : s.split("\\|")) {
+                    Path local = StoreRegistry.localPath(member);
+                    if (local != null && !Files.isDirectory(local)) {
+                        throw new NoSuchFileException(local.toString(), null, "chunk store directory not found");
+                    }
+                }
+            }
+        }
+        DigestAlgorithm d = digest == null ? DigestAlgorithm.SHA512_256 : DigestAlgorithm.parse(digest);
+        long max = maxChunkSize == null ? ChunkServer.DEFAULT_MAX_CHUNK_SIZE : SizeParser.parse(maxChunkSize);
+        if (max < 1 || max > org.jcasync.chunk.ChunkerParams.LIMIT_MAX) {
+            throw new UserException("--max-chunk-size must be between 1 and "
+                    + org.jcasync.chunk.ChunkerParams.LIMIT_MAX);
+        }
+        StoreOptions so = new StoreOptions(d, (int) max, Compression.ZSTD);
+        var options = server.serverOptions(null);
+        List<ChunkStore> opened = new ArrayList<>();
+        WritableChunkStore writable = null;
+        try {
+            if (server.writable) {
+                Path local = StoreRegistry.localPath(stores.getFirst());
+                if (local != null) {
+                    Files.createDirectories(local);
+                }
+                writable = Stores.registry().openWritable(stores.getFirst(), so, TransportOptions.DEFAULT);
+                opened.add(writable);
+            } else {
+                for (String s : stores) {
+                    opened.add(Stores.registry().open(s, so, TransportOptions.DEFAULT));
+                }
+            }
+        } catch (Exception e) {
+            for (ChunkStore s : opened) {
+                s.close();
+            }
+            throw e;
+        }
+        ChunkStore upstream = opened.size() == 1 ? opened.getFirst() : new StoreRouter(opened);
+        if (cache != null) {
+            upstream = new CachedStore(new LocalStore(Locations.local(cache), so), upstream);
+        }
+        RequestLogger log = server.openLog();
+        ChunkServer cs = new ChunkServer(upstream, writable, so, options.withRequestLog(log));
+        return ServerCommandOptions.serveUntilStopped("chunk-server", cs, upstream, log);
+    }
+}

@@ -1,0 +1,116 @@
+package org.jcasync.server;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.ChunkMissingException;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.Compression;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.WritableChunkStore;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.List;
+
+/**
+ * An HTTP chunk store, as casync's and desync's HTTP clients expect: {@code GET /<4hex>/<id>.cacnk} answers the
+ * chunk's compressed frame as the upstream store keeps it (404 when no upstream has it), {@code HEAD} tells
+ * whether it exists, and {@code PUT} (only when writable) stores a frame after checking that it decompresses to
+ * the chunk its path names. Any other path is 400. Concurrent GETs of one chunk share one upstream read.
+ */
+public final class ChunkServer implements Service, StoreServer {
+    /** Largest uncompressed chunk accepted by default (8 MiB; casync's default maximum is 256 KiB). */
+    public static final int DEFAULT_MAX_CHUNK_SIZE = 8 << 20;
+
+    private final ChunkStore store;
+    private final WritableChunkStore writable;
+    private final StoreOptions storeOptions;
+    private final SingleFlight<ChunkId, byte[]> fetches = new SingleFlight<>();
+    private final StoreHttpServer http;
+
+    /**
+     * A chunk server (not started) of {@code store}.
+     *
+     * @param store where chunks are read from (several upstreams: a {@link org.jcasync.store.StoreRouter}, maybe
+     *     behind a {@link org.jcasync.store.CachedStore})
+     * @param writable where uploads go when {@code options.writable()} (usually the same store), else null
+     * @param storeOptions the digest uploads are checked with and the largest chunk accepted
+     */
+    public ChunkServer(ChunkStore store, WritableChunkStore writable, StoreOptions storeOptions,
+                       ServerOptions options) throws IOException {
+        if (options.writable() && writable == null) {
+            throw new IllegalArgumentException("a writable chunk-server needs a writable store");
+        }
+        this.store = store;
+        this.writable = options.writable() ? writable : null;
+        this.storeOptions = storeOptions;
+        this.http = new StoreHttpServer("chunk-server", options, this);
+    }
+
+    @Override
+    public ChunkServer start() throws IOException {
+        http.start();
+        return this;
+    }
+
+    @Override
+    public List<URI> uris() {
+        return http.uris();
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+        http.join();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    @Override
+    public Reply serve(Call call) throws IOException {
+        ChunkId id = ChunkPath.parse(call.rawPath());
+        String method = call.method();
+        if (id == null) {
+            throw new HttpStatusException(400, "not a chunk path: " + call.rawPath()
+                    + " (expected /XXXX/<64 hex digits>.cacnk)");
+        }
+        return switch (method) {
+            case "GET" -> get(id);
+            case "HEAD" -> store.has(id) ? Reply.status(200) : Reply.status(404);
+            case "PUT" -> put(id, call);
+            default -> throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
+        };
+    }
+
+    private Reply get(ChunkId id) throws IOException {
+        try {
+            return Reply.octets(fetches.get(id, () -> store.getStored(id)));
+        } catch (ChunkMissingException e) {
+            throw new HttpStatusException(404, "chunk " + id + " not found");
+        }
+    }
+
+    private Reply put(ChunkId id, Call call) throws IOException {
+        if (writable == null) {
+            throw new HttpStatusException(405, "this chunk-server is read-only (start it with -w to accept uploads)");
+        }
+        int max = storeOptions.maxChunkSize();
+        byte[] body = call.body((int) Math.min(Integer.MAX_VALUE - 16, max + (long) max / 128 + 4096));
+        byte[] data;
+        try {
+            data = Compression.decompress(body, body.length, max);
+        } catch (IOException e) {
+            throw new HttpStatusException(400, "chunk " + id + " refused: not a compressed chunk of at most " + max
+                    + " bytes (" + e.getMessage() + ")");
+        }
+        if (data.length == 0) {
+            throw new HttpStatusException(400, "chunk " + id + " refused: it is empty");
+        }
+        ChunkId actual = ChunkId.of(storeOptions.digest().digestBytes(data, 0, data.length));
+        if (!actual.equals(id)) {
+            throw new HttpStatusException(400, "chunk " + id + " refused: its content is chunk " + actual);
+        }
+        return writable.putStored(id, body) ? Reply.text(201, "stored") : Reply.text(200, "already stored");
+    }
+}

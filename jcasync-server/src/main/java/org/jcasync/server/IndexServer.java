@@ -1,0 +1,139 @@
+package org.jcasync.server;
+
+import org.jcasync.index.IndexReader;
+import org.jcasync.store.StoreRegistry;
+import org.jcasync.store.TransportOptions;
+
+import java.io.ByteArrayInputStream;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+
+/**
+ * An HTTP index store, as desync's index-server: {@code GET/HEAD/PUT /<name>} where the name is the last path
+ * segment and a plain {@code .caibx}/{@code .caidx} file name (else 400). Files live in one upstream: a local
+ * directory or any location {@link StoreRegistry} reads and writes. GET checks the file is a valid index before
+ * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
+ * atomically. At most a few index files are held in memory at once.
+ */
+public final class IndexServer implements Service, StoreServer {
+    /** Largest index accepted by default (256 MiB: about 6.7 million chunks). */
+    public static final int DEFAULT_MAX_INDEX_SIZE = 256 << 20;
+    private static final int TRANSFERS = 4;
+
+    private final String location;
+    private final StoreRegistry registry;
+    private final TransportOptions transport;
+    private final int maxIndexSize;
+    private final boolean writable;
+    private final Semaphore transfers = new Semaphore(TRANSFERS, true);
+    private final StoreHttpServer http;
+
+    /**
+     * An index server (not started) for the files at {@code location} (a local directory, which must exist, or a
+     * URL of a scheme {@code registry} knows).
+     */
+    public IndexServer(String location, StoreRegistry registry, TransportOptions transport, int maxIndexSize,
+                       ServerOptions options) throws IOException {
+        Path local = StoreRegistry.localPath(location);
+        if (local != null && !Files.isDirectory(local)) {
+            throw new NoSuchFileException(local.toString(), null, "index store directory not found");
+        }
+        this.location = location;
+        this.registry = registry;
+        this.transport = transport;
+        this.maxIndexSize = maxIndexSize;
+        this.http = new StoreHttpServer("index-server", options, this);
+        this.writable = options.writable();
+    }
+
+    @Override
+    public IndexServer start() throws IOException {
+        http.start();
+        return this;
+    }
+
+    @Override
+    public List<URI> uris() {
+        return http.uris();
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+        http.join();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+
+    @Override
+    public Reply serve(Call call) throws IOException {
+        String name = IndexName.of(call.decodedPath());
+        String method = call.method();
+        if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("PUT")) {
+            throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
+        }
+        if (method.equals("PUT") && !writable) {
+            throw new HttpStatusException(405, "this index-server is read-only (start it with -w to accept uploads)");
+        }
+        Path local = StoreRegistry.localPath(location);
+        if (method.equals("HEAD") && local != null) {
+            return Files.isRegularFile(local.resolve(name)) ? Reply.status(200) : Reply.status(404);
+        }
+        try {
+            transfers.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HttpStatusException(503, "the index-server is stopping");
+        }
+        try {
+            return method.equals("PUT") ? put(name, call) : get(name, method.equals("HEAD"));
+        } finally {
+            transfers.release();
+        }
+    }
+
+    private String locate(String name) {
+        Path local = StoreRegistry.localPath(location);
+        if (local != null) {
+            return local.resolve(name).toString();
+        }
+        return location.endsWith("/") ? location + name : location + "/" + name;
+    }
+
+    private Reply get(String name, boolean head) throws IOException {
+        byte[] b;
+        try {
+            b = registry.readFile(locate(name), transport);
+        } catch (NoSuchFileException | FileNotFoundException e) {
+            throw new HttpStatusException(404, "index " + name + " not found");
+        }
+        if (head) {
+            return Reply.status(200);
+        }
+        try {
+            IndexReader.read(new ByteArrayInputStream(b), name);
+        } catch (IOException e) {
+            throw new HttpStatusException(500, "stored index " + name + " is not valid: " + e.getMessage());
+        }
+        return Reply.octets(b);
+    }
+
+    private Reply put(String name, Call call) throws IOException {
+        byte[] body = call.body(maxIndexSize);
+        try {
+            IndexReader.read(new ByteArrayInputStream(body), name);
+        } catch (IOException e) {
+            throw new HttpStatusException(415, "index " + name + " refused: " + e.getMessage());
+        }
+        registry.writeFile(locate(name), body, transport);
+        return Reply.text(200, "stored");
+    }
+}
