@@ -33,6 +33,12 @@ public final class Tools {
         return run(dir, jcasyncCommand(args));
     }
 
+    /** Runs {@code jcasync ARGS} in {@code dir} with {@code env} added to the environment. */
+    public static Result jcasync(Path dir, java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        return run(dir, jcasyncCommand(args), null, env);
+    }
+
     /** Runs {@code jcasync ARGS} with a maximum heap of {@code heap} (e.g. "64m"). */
     public static Result jcasyncWithHeap(Path dir, String heap, String... args)
             throws IOException, InterruptedException {
@@ -83,7 +89,14 @@ public final class Tools {
 
     /** Runs any command with a 5-minute limit; stdout goes to {@code stdout} when that is not null. */
     public static Result run(Path dir, List<String> cmd, Path stdout) throws IOException, InterruptedException {
+        return run(dir, cmd, stdout, java.util.Map.of());
+    }
+
+    /** Runs any command with a 5-minute limit and {@code env} added to its environment. */
+    public static Result run(Path dir, List<String> cmd, Path stdout, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().putAll(env);
         Path out = stdout != null ? stdout : Files.createTempFile("out", ".txt");
         Path err = Files.createTempFile("err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);

@@ -67,11 +67,9 @@ final class S3Errors {
             return "no S3 credentials found: set S3_ACCESS_KEY and S3_SECRET_KEY (or AWS_ACCESS_KEY_ID and"
                     + " AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)";
         }
-        IOException io = rootIo(e);
+        String io = describeIo(e);
         if (io != null) {
-            String what = io.getMessage() == null || io.getMessage().isBlank() ? io.getClass().getSimpleName()
-                    : io.getMessage();
-            return oneLine(what);
+            return oneLine(io);
         }
         return oneLine(m);
     }
@@ -92,6 +90,23 @@ final class S3Errors {
             case 409 -> "Conflict";
             default -> "HTTP error";
         };
+    }
+
+    /**
+     * The first I/O failure behind {@code e} that says something ("connection refused" for the JDK's ConnectException
+     * without a message), or null when there is none.
+     */
+    private static String describeIo(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+            if (t instanceof java.net.ConnectException && (t.getMessage() == null || t.getMessage().isBlank())) {
+                return "connection refused";
+            }
+            if (t instanceof IOException && t.getMessage() != null && !t.getMessage().isBlank()) {
+                return t.getMessage();
+            }
+        }
+        IOException io = rootIo(e);
+        return io == null ? null : io.getClass().getSimpleName();
     }
 
     /** The innermost IOException behind {@code e}, or null. */

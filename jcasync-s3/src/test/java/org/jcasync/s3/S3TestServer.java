@@ -90,6 +90,15 @@ public final class S3TestServer implements AutoCloseable {
         return client.getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray();
     }
 
+    /** Downloads every object under {@code prefix} (a "directory", ending in '/') to the same layout in {@code dir}. */
+    public void download(String bucket, String prefix, java.nio.file.Path dir) throws java.io.IOException {
+        for (String key : keys(bucket, prefix)) {
+            java.nio.file.Path target = dir.resolve(key.substring(prefix.length()));
+            java.nio.file.Files.createDirectories(target.getParent());
+            java.nio.file.Files.write(target, object(bucket, key));
+        }
+    }
+
     /** Stores raw bytes as an object. */
     public void putObject(String bucket, String key, byte[] content) {
         client.putObject(b -> b.bucket(bucket).key(key),
