@@ -33,6 +33,12 @@ public final class Tools {
         return run(dir, jcasyncCommand(args));
     }
 
+    /** Runs {@code jcasync ARGS} in {@code dir} with {@code env} added to the environment. */
+    public static Result jcasync(Path dir, java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
+        return run(dir, jcasyncCommand(args), null, env);
+    }
+
     /** Runs {@code jcasync ARGS} with a maximum heap of {@code heap} (e.g. "64m"). */
     public static Result jcasyncWithHeap(Path dir, String heap, String... args)
             throws IOException, InterruptedException {

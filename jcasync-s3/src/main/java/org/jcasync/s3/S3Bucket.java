@@ -1,0 +1,208 @@
+package org.jcasync.s3;
+
+import org.jcasync.store.StoreException;
+import org.jcasync.store.TransportOptions;
+import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The objects of one bucket under a location, through the SDK: each request bounded by
+ * {@link TransportOptions#maxInFlight()} requests in flight, retried per {@link TransportOptions#retries()} with a
+ * doubling delay (transport errors, 5xx, 429, never a 404), counted, and failing with a one-line
+ * {@link StoreException}.
+ */
+final class S3Bucket implements Closeable {
+    /** Most keys one DeleteObjects request may name. */
+    static final int DELETE_BATCH = 1000;
+
+    private final S3Location location;
+    private final TransportOptions transport;
+    private final S3Client client;
+    private final Semaphore inFlight;
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong retries = new AtomicLong();
+    private final AtomicLong errors = new AtomicLong();
+    private final AtomicLong bytesDownloaded = new AtomicLong();
+
+    S3Bucket(S3Location location, TransportOptions transport, Map<String, String> env) {
+        this.location = location;
+        this.transport = transport;
+        this.client = S3Clients.create(location, transport, env);
+        this.inFlight = new Semaphore(transport.maxInFlight());
+    }
+
+    /** The location, for messages. */
+    S3Location location() {
+        return location;
+    }
+
+    /** The object's bytes, or null when there is no such object. */
+    byte[] get(String key) throws IOException {
+        ResponseBytes<GetObjectResponse> r = call("download", key,
+                () -> client.getObjectAsBytes(b -> b.bucket(location.bucket()).key(key)));
+        if (r == null) {
+            return null;
+        }
+        byte[] b = r.asByteArrayUnsafe();
+        Long declared = r.response().contentLength();
+        if (declared != null && declared != b.length) {
+            // A short read (seen from some S3 services): report it as the transport error it is.
+            errors.incrementAndGet();
+            throw new StoreException(null, "cannot download " + key + " from " + location + ": got " + b.length
+                    + " of " + declared + " bytes", null);
+        }
+        bytesDownloaded.addAndGet(b.length);
+        return b;
+    }
+
+    /** Whether the object exists. */
+    boolean exists(String key) throws IOException {
+        return call("look up", key, () -> client.headObject(b -> b.bucket(location.bucket()).key(key))) != null;
+    }
+
+    /** Stores {@code content} as the object {@code key} (one PUT: atomic). */
+    void put(String key, byte[] content) throws IOException {
+        call("upload", key, () -> client.putObject(b -> b.bucket(location.bucket()).key(key)
+                .contentType("application/octet-stream"), RequestBody.fromBytes(content)));
+    }
+
+    /** Hands each object key under {@code prefix} to {@code sink}, page by page (ListObjectsV2). */
+    void list(String prefix, Consumer<String> sink) throws IOException {
+        String token = null;
+        do {
+            String t = token;
+            ListObjectsV2Response page = call("list", prefix.isEmpty() ? "the bucket" : prefix,
+                    () -> client.listObjectsV2(b -> b.bucket(location.bucket()).prefix(prefix).continuationToken(t)));
+            if (page == null) {
+                throw new StoreException(null, "cannot list " + location + ": bucket '" + location.bucket()
+                        + "' not found", null);
+            }
+            for (S3Object o : page.contents()) {
+                sink.accept(o.key());
+            }
+            token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
+        } while (token != null);
+    }
+
+    /** Removes the objects {@code keys} (at most {@link #DELETE_BATCH}) with one DeleteObjects request. */
+    void deleteAll(List<String> keys) throws IOException {
+        if (keys.isEmpty()) {
+            return;
+        }
+        if (keys.size() > DELETE_BATCH) {
+            throw new IllegalArgumentException(keys.size() + " keys, more than one request may delete");
+        }
+        List<ObjectIdentifier> ids = new ArrayList<>(keys.size());
+        for (String k : keys) {
+            ids.add(ObjectIdentifier.builder().key(k).build());
+        }
+        Delete delete = Delete.builder().objects(ids).quiet(true).build();
+        DeleteObjectsResponse r = call("delete", keys.size() + " objects",
+                () -> client.deleteObjects(b -> b.bucket(location.bucket()).delete(delete)));
+        List<S3Error> failed = r == null ? List.of() : r.errors();
+        if (!failed.isEmpty()) {
+            errors.incrementAndGet();
+            S3Error first = failed.getFirst();
+            throw new StoreException(null, "cannot delete " + failed.size() + " objects from " + location + ": "
+                    + first.key() + ": " + first.code() + " " + first.message(), null);
+        }
+    }
+
+    /** Requests made. */
+    long requests() {
+        return requests.get();
+    }
+
+    /** Requests repeated. */
+    long retries() {
+        return retries.get();
+    }
+
+    /** Requests that failed for good. */
+    long errors() {
+        return errors.get();
+    }
+
+    /** Bytes of objects downloaded. */
+    long bytesDownloaded() {
+        return bytesDownloaded.get();
+    }
+
+    /**
+     * Runs {@code request} with retries; null when the object (or, for a list, the bucket) is not there.
+     *
+     * @param what the verb for messages ("download")
+     * @param key  what it is done to
+     */
+    private <T> T call(String what, String key, Supplier<T> request) throws IOException {
+        long delay = transport.retryDelay().toMillis();
+        for (int attempt = 0; ; attempt++) {
+            RuntimeException failure;
+            acquire();
+            try {
+                requests.incrementAndGet();
+                return request.get();
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                inFlight.release();
+            }
+            S3Errors.Kind kind = S3Errors.classify(failure);
+            if (kind == S3Errors.Kind.MISSING) {
+                return null;
+            }
+            if (kind == S3Errors.Kind.FATAL || attempt >= transport.retries()) {
+                errors.incrementAndGet();
+                String tries = kind == S3Errors.Kind.RETRY && attempt > 0 ? " (gave up after " + attempt
+                        + (attempt == 1 ? " retry)" : " retries)") : "";
+                throw new StoreException(null, "cannot " + what + " " + key + " at " + location + ": "
+                        + S3Errors.describe(failure) + tries, null);
+            }
+            retries.incrementAndGet();
+            sleep(delay);
+            delay *= 2;
+        }
+    }
+
+    private void acquire() throws InterruptedIOException {
+        try {
+            inFlight.acquire();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+
+    private static void sleep(long millis) throws InterruptedIOException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted");
+        }
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}
