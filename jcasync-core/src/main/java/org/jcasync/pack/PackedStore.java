@@ -38,8 +38,6 @@ public final class PackedStore implements ChunkStore {
     private static final long REQUEST_BYTES = 8L << 20;
     /** Prefetched bytes not yet taken by the extract. */
     private static final int BUDGET_BYTES = 96 << 20;
-    /** Range requests in flight at once. */
-    private static final int PARALLEL_REQUESTS = 4;
 
     private final Map<ChunkId, ChunkMap.Location> where = new HashMap<>();
     private final RangeSource packs;
@@ -47,7 +45,7 @@ public final class PackedStore implements ChunkStore {
     private final StoreOptions options;
     private final Map<ChunkId, CompletableFuture<byte[]>> prefetched = new ConcurrentHashMap<>();
     private final Semaphore budget = new Semaphore(BUDGET_BYTES);
-    private final Semaphore slots = new Semaphore(PARALLEL_REQUESTS);
+    private final Semaphore slots;
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong fromPacks = new AtomicLong();
     private final AtomicLong packFailures = new AtomicLong();
@@ -71,6 +69,7 @@ public final class PackedStore implements ChunkStore {
             }
         }
         this.packs = packs;
+        this.slots = new Semaphore(Math.max(1, packs.parallelRequests()));
         this.loose = loose;
         this.options = options;
     }

@@ -51,6 +51,11 @@ public interface RangeSource extends Closeable {
         return 4096;
     }
 
+    /** Requests worth running at once (more for transports that take one range per request). */
+    default int parallelRequests() {
+        return 4;
+    }
+
     /** Where the files are, for messages. */
     String location();
 

@@ -74,6 +74,24 @@ final class S3Bucket implements Closeable {
         return b;
     }
 
+    /** Bytes {@code [start, end)} of the object, or null when there is no such object. */
+    byte[] getRange(String key, long start, long end) throws IOException {
+        String range = "bytes=" + start + "-" + (end - 1);
+        ResponseBytes<GetObjectResponse> r = call("download", key,
+                () -> client.getObjectAsBytes(b -> b.bucket(location.bucket()).key(key).range(range)));
+        if (r == null) {
+            return null;
+        }
+        byte[] b = r.asByteArrayUnsafe();
+        bytesDownloaded.addAndGet(b.length);
+        if (b.length != end - start) {
+            errors.incrementAndGet();
+            throw new StoreException(null, "cannot download " + key + " from " + location + ": asked for bytes "
+                    + start + "-" + (end - 1) + ", got " + b.length + " bytes", null);
+        }
+        return b;
+    }
+
     /** Whether the object exists. */
     boolean exists(String key) throws IOException {
         return call("look up", key, () -> client.headObject(b -> b.bucket(location.bucket()).key(key))) != null;

@@ -47,6 +47,11 @@ public final class S3StoreProvider implements StoreProvider {
     }
 
     @Override
+    public org.jcasync.pack.RangeSource openRanges(URI location, TransportOptions transport) {
+        return new S3RangeSource(new S3Bucket(S3Location.parse(location), transport, env));
+    }
+
+    @Override
     public byte[] readFile(URI location, TransportOptions transport) throws IOException {
         S3Location where = S3Location.parse(location);
         String key = where.objectKey();
