@@ -46,8 +46,15 @@ final class BenchSupport {
 
     /** Runs a command to completion; returns wall seconds. Output goes to the bit bucket. */
     static double exec(Path dir, List<String> cmd) throws IOException, InterruptedException {
+        return exec(dir, cmd, java.util.Map.of());
+    }
+
+    /** {@link #exec(Path, List)} with {@code env} added to the environment; stderr is kept in dir/stderr.txt. */
+    static double exec(Path dir, List<String> cmd, java.util.Map<String, String> env)
+            throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve("stderr.txt").toFile());
+        pb.environment().putAll(env);
         long t0 = System.nanoTime();
         Process p = pb.start();
         if (!p.waitFor(30, TimeUnit.MINUTES)) {

@@ -34,8 +34,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * chunk a pack cannot give (missing pack, wrong bytes) is taken from the loose store instead, or reported.
  */
 public final class PackedStore implements ChunkStore {
-    /** Largest request planned (bytes of ranges). */
-    private static final long REQUEST_BYTES = 8L << 20;
     /** Prefetched bytes not yet taken by the extract. */
     private static final int BUDGET_BYTES = 96 << 20;
 
@@ -201,28 +199,22 @@ public final class PackedStore implements ChunkStore {
         List<Request> out = new ArrayList<>();
         int gap = packs.mergeGap();
         int maxRanges = packs.maxRangesPerRequest();
+        long requestBytes = packs.requestBytes();
         for (Map.Entry<PackId, List<Map.Entry<ChunkId, ChunkMap.Location>>> g : groups.entrySet()) {
             List<Map.Entry<ChunkId, ChunkMap.Location>> cs = g.getValue();
             cs.sort(Comparator.comparingLong(e -> e.getValue().offset()));
-            List<RangeSource.Range> ranges = new ArrayList<>();
-            List<List<Frame>> frames = new ArrayList<>();
+            // Merged ranges: neighbours closer than the gap, none larger than a request.
+            List<RangeSource.Range> merged = new ArrayList<>();
+            List<List<Frame>> mergedFrames = new ArrayList<>();
             long start = -1;
             long end = -1;
             List<Frame> current = null;
-            long bytes = 0;
             for (Map.Entry<ChunkId, ChunkMap.Location> e : cs) {
                 ChunkMap.Location l = e.getValue();
-                if (current == null || l.offset() - end > gap || l.end() - start > REQUEST_BYTES) {
+                if (current == null || l.offset() - end > gap || l.end() - start > requestBytes) {
                     if (current != null) {
-                        ranges.add(new RangeSource.Range(start, end));
-                        frames.add(current);
-                        bytes += end - start;
-                        if (ranges.size() >= maxRanges || bytes >= REQUEST_BYTES) {
-                            out.add(new Request(g.getKey(), ranges, frames, bytes));
-                            ranges = new ArrayList<>();
-                            frames = new ArrayList<>();
-                            bytes = 0;
-                        }
+                        merged.add(new RangeSource.Range(start, end));
+                        mergedFrames.add(current);
                     }
                     start = l.offset();
                     end = l.end();
@@ -232,9 +224,26 @@ public final class PackedStore implements ChunkStore {
                 end = Math.max(end, l.end());
             }
             if (current != null) {
-                ranges.add(new RangeSource.Range(start, end));
-                frames.add(current);
-                bytes += end - start;
+                merged.add(new RangeSource.Range(start, end));
+                mergedFrames.add(current);
+            }
+            // Requests: ranges in order while they fit the request size and the transport's range limit.
+            List<RangeSource.Range> ranges = new ArrayList<>();
+            List<List<Frame>> frames = new ArrayList<>();
+            long bytes = 0;
+            for (int i = 0; i < merged.size(); i++) {
+                RangeSource.Range r = merged.get(i);
+                if (!ranges.isEmpty() && (ranges.size() >= maxRanges || bytes + r.length() > requestBytes)) {
+                    out.add(new Request(g.getKey(), ranges, frames, bytes));
+                    ranges = new ArrayList<>();
+                    frames = new ArrayList<>();
+                    bytes = 0;
+                }
+                ranges.add(r);
+                frames.add(mergedFrames.get(i));
+                bytes += r.length();
+            }
+            if (!ranges.isEmpty()) {
                 out.add(new Request(g.getKey(), ranges, frames, bytes));
             }
         }

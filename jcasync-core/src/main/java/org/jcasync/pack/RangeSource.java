@@ -51,6 +51,14 @@ public interface RangeSource extends Closeable {
         return 4096;
     }
 
+    /**
+     * Bytes worth asking for in one request: large enough that a request's round trip is small beside its
+     * transfer, small enough that several run at once and the last one does not arrive long after the others.
+     */
+    default long requestBytes() {
+        return 4L << 20;
+    }
+
     /** Requests worth running at once (more for transports that take one range per request). */
     default int parallelRequests() {
         return 4;
