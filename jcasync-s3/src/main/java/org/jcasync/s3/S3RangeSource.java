@@ -14,7 +14,7 @@ import java.util.concurrent.Future;
 
 /**
  * Byte ranges of pack objects under an S3 store prefix. S3 answers one range per GET, so the ranges of a request
- * are fetched in parallel GETs, and packs are planned with a larger merge gap and more requests in flight.
+ * are fetched in parallel GETs, and packs are planned with a larger merge gap and a few more requests in flight.
  */
 final class S3RangeSource implements RangeSource {
     private final S3Bucket bucket;
@@ -73,9 +73,10 @@ final class S3RangeSource implements RangeSource {
         return 64 << 10;
     }
 
+    /** A few more than for multi-range transports: each request carries one range. */
     @Override
     public int parallelRequests() {
-        return 16;
+        return 6;
     }
 
     @Override
