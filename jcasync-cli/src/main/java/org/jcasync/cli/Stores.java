@@ -17,6 +17,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /** Stores and index files by location, through the registry of every store scheme on the class path. */
 final class Stores {
@@ -32,8 +33,11 @@ final class Stores {
         return registry;
     }
 
-    /** An index as read: where from (null for stdin), its file bytes, and what they say. */
-    record IndexInput(String locator, byte[] bytes, Index index) {
+    /**
+     * An index as read: where from (null for stdin), its file bytes, and what they say; for a remote index, its chunk
+     * map's download, started together with the index's (null otherwise).
+     */
+    record IndexInput(String locator, byte[] bytes, Index index, CompletableFuture<byte[]> remoteMap) {
     }
 
     /**
@@ -86,7 +90,8 @@ final class Stores {
             bytes = java.nio.file.Files.readAllBytes(p);
         } else {
             try {
-                bytes = registry().readFile(mapLocation, o.transport());
+                bytes = in.remoteMap() != null ? awaitMap(in.remoteMap())
+                        : registry().readFile(mapLocation, o.transport());
             } catch (java.nio.file.NoSuchFileException e) {
                 return store;
             } catch (IOException e) {
@@ -126,8 +131,35 @@ final class Stores {
         return locations.stream().anyMatch(StoreRegistry::isRemote);
     }
 
-    /** Reads the index at {@code locator}: stdin for "-", a local path, or a URL of any registered scheme. */
+    private static byte[] awaitMap(CompletableFuture<byte[]> f) throws IOException {
+        try {
+            return f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause().getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted");
+        }
+    }
+
+    /**
+     * Reads the index at {@code locator}: stdin for "-", a local path, or a URL of any registered scheme (then its
+     * chunk map, if any, is downloaded at the same time, unless {@code --packs=no}).
+     */
     static IndexInput readIndex(CasyncOptions o, String locator) throws IOException {
+        CompletableFuture<byte[]> map = null;
+        if (!locator.equals("-") && StoreRegistry.isRemote(locator) && !"no".equals(o.packs)) {
+            String mapLocation = locator + ChunkMap.SUFFIX;
+            map = new CompletableFuture<>();
+            CompletableFuture<byte[]> m = map;
+            Thread.ofVirtual().start(() -> {
+                try {
+                    m.complete(registry().readFile(mapLocation, o.transport()));
+                } catch (IOException | RuntimeException e) {
+                    m.completeExceptionally(e);
+                }
+            });
+        }
         byte[] b;
         if (locator.equals("-")) {
             b = System.in.readAllBytes();
@@ -143,6 +175,6 @@ final class Stores {
         }
         String name = locator.equals("-") ? "stdin" : locator;
         return new IndexInput(locator.equals("-") ? null : locator, b,
-                IndexReader.read(new ByteArrayInputStream(b), name));
+                IndexReader.read(new ByteArrayInputStream(b), name), map);
     }
 }

@@ -65,13 +65,51 @@ public final class Training {
                 run(pw, s, "--seed=" + tree, "extract", dir + "/t.caidx", dir + "/ty");
                 run(pw, "mtree", dir + "/t.catar");
                 run(pw, "list", tree.toString());
+                run(pw, s, "--packs=yes", "make", dir + "/p.caibx", b.toString());
+                run(pw, s, "--seed=" + a, "extract", dir + "/p.caibx", dir + "/p.bin");
             }
+            overHttp(pw, dir, s);
         } finally {
             System.setOut(out);
             System.setErr(err);
             try (Stream<Path> w = Files.walk(dir)) {
                 w.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
+        }
+    }
+
+    /**
+     * The same store and indexes served by a loopback HTTP server (JDK's own, whole files only): the HTTP client,
+     * its loose-chunk path and its pack path (a server that ignores ranges) are loaded too. Skipped if it fails.
+     */
+    private static void overHttp(PrintWriter pw, Path dir, String store) {
+        com.sun.net.httpserver.HttpServer server;
+        try {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(
+                    java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException | RuntimeException e) {
+            return;
+        }
+        server.createContext("/", x -> {
+            Path f = dir.resolve(x.getRequestURI().getPath().substring(1)).normalize();
+            byte[] body = f.startsWith(dir) && Files.isRegularFile(f) ? Files.readAllBytes(f) : null;
+            x.sendResponseHeaders(body == null ? 404 : 200, body == null ? -1 : body.length);
+            if (body != null) {
+                x.getResponseBody().write(body);
+            }
+            x.close();
+        });
+        server.start();
+        try {
+            String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            String s = "--store=" + base + store.substring(store.lastIndexOf('/') + 1);
+            for (int round = 0; round < 2; round++) {
+                run(pw, s, "--packs=no", "extract", base + "b.caibx", dir + "/h.bin");
+                run(pw, s, "extract", base + "p.caibx", dir + "/h.bin");
+                run(pw, s, "list", base + "t.caidx");
+            }
+        } finally {
+            server.stop(0);
         }
     }
 
