@@ -17,7 +17,8 @@ import static org.assertj.core.api.Assertions.fail;
 /**
  * The Debian nginx serving a directory as static files on 127.0.0.1 (a free port), taking PUT uploads below
  * {@code /upload/} and answering requests of several ranges with the whole file below {@code /onerange/} (max_ranges
- * 1), run in the foreground with a configuration written here ({@code nginx -c CONF -p PREFIX -e stderr -g 'daemon off;'}); stopped by close().
+ * 1), run in the foreground with a configuration written here
+ * ({@code nginx -c CONF -p PREFIX -e stderr -g 'daemon off;'}); stopped by close().
  */
 final class Nginx implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/nginx");

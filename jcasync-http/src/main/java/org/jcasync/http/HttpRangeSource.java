@@ -158,8 +158,9 @@ final class HttpRangeSource implements RangeSource {
             List<Integer> missing = deliver(a.parts(), ranges, left, sink);
             if (!missing.isEmpty() && (a.whole() || missing.size() == left.size())) {
                 Range r = ranges.get(missing.getFirst());
-                throw new IOException(what + ": " + (a.whole() ? "the file (" + a.parts().getFirst().length() + " bytes) ends "
-                        + "before byte " + r.end() : "the reply holds none of the ranges asked for (" + r + ")"));
+                throw new IOException(what + ": " + (a.whole() ? "the file (" + a.parts().getFirst().length()
+                        + " bytes) ends before byte " + r.end()
+                        : "the reply holds none of the ranges asked for (" + r + ")"));
             }
             left = missing;
         }
