@@ -15,9 +15,10 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The Debian nginx serving a directory as static files on 127.0.0.1 (a free port), and taking PUT uploads below
- * {@code /upload/}, run in the foreground with a
- * configuration written here ({@code nginx -c CONF -p PREFIX -e stderr -g 'daemon off;'}); stopped by close().
+ * The Debian nginx serving a directory as static files on 127.0.0.1 (a free port), taking PUT uploads below
+ * {@code /upload/} and answering requests of several ranges with the whole file below {@code /onerange/} (max_ranges
+ * 1), run in the foreground with a configuration written here
+ * ({@code nginx -c CONF -p PREFIX -e stderr -g 'daemon off;'}); stopped by close().
  */
 final class Nginx implements AutoCloseable {
     private static final Path BINARY = Path.of("/usr/sbin/nginx");
@@ -54,7 +55,8 @@ final class Nginx implements AutoCloseable {
                 error_log %1$s/error.log;
                 events { worker_connections 512; }
                 http {
-                    access_log %1$s/access.log;
+                    log_format requests '$request_method $uri $status $body_bytes_sent "$http_range"';
+                    access_log %1$s/access.log requests;
                     client_body_temp_path %1$s/tmp/body;
                     proxy_temp_path %1$s/tmp/proxy;
                     fastcgi_temp_path %1$s/tmp/fastcgi;
@@ -66,6 +68,7 @@ final class Nginx implements AutoCloseable {
                         listen 127.0.0.1:%2$d;
                         root %3$s;
                         location / { }
+                        location /onerange/ { max_ranges 1; }
                         location /upload/ {
                             dav_methods PUT;
                             create_full_put_path on;
@@ -104,7 +107,7 @@ final class Nginx implements AutoCloseable {
         return "http://127.0.0.1:" + port + "/" + path;
     }
 
-    /** The request lines nginx logged so far. */
+    /** The requests nginx logged so far: {@code METHOD URI STATUS BYTES "RANGE HEADER"} ("-" for none). */
     List<String> accessLog() throws IOException {
         Path log = prefix.resolve("access.log");
         return Files.exists(log) ? Files.readAllLines(log) : List.of();

@@ -16,19 +16,21 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
-/** A local store with indexes of blobs made by the real BlobMaker, for pack tests. */
-final class PackFixture {
-    static final ChunkerParams SMALL = ChunkerParams.parse("4K:16K:64K");
+/** A local store with indexes of blobs made by the real BlobMaker, for pack tests (here and over HTTP). */
+public final class PackFixture {
+    /** Small chunks, so a few MB make hundreds. */
+    public static final ChunkerParams SMALL = ChunkerParams.parse("4K:16K:64K");
     final Path dir;
     final LocalStore store;
 
-    PackFixture(Path dir) {
+    /** A store in {@code dir}/s; indexes go to {@code dir}. */
+    public PackFixture(Path dir) {
         this.dir = dir;
         this.store = new LocalStore(dir.resolve("s"), StoreOptions.DEFAULT);
     }
 
     /** Makes {@code name}.caibx of {@code data} into the store; returns the index file. */
-    Packer.IndexFile make(String name, byte[] data) throws IOException {
+    public Packer.IndexFile make(String name, byte[] data) throws IOException {
         Path idx = dir.resolve(name + ".caibx");
         ExecutorService pool = Executors.newFixedThreadPool(2);
         try (OutputStream out = Files.newOutputStream(idx)) {
@@ -39,6 +41,11 @@ final class PackFixture {
             pool.shutdownNow();
         }
         return Packer.IndexFile.read(idx);
+    }
+
+    /** The store the indexes' chunks are in. */
+    public LocalStore store() {
+        return store;
     }
 
     /** Counts reads (calls) and ranges on top of real files. */

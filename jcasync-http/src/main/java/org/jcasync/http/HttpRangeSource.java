@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,9 +26,10 @@ import java.util.regex.Pattern;
 
 /**
  * Byte ranges of files (packs) under an http(s) store, in multi-range requests ({@code Range: bytes=a-b,c-d,…},
- * answered with {@code multipart/byteranges} by nginx, Apache, most CDNs), single-range replies, and servers that
- * ignore ranges: the first request to a server goes alone; if it comes back whole (200), the file is kept in a
- * temporary file and every later range of it is read from there, so nothing is downloaded twice.
+ * answered with {@code multipart/byteranges} by nginx, Apache, most CDNs), single-range replies (the ranges a reply
+ * leaves out are asked for again), and servers that ignore ranges: the first request to a server goes alone; if it
+ * comes back whole (200), the file is kept in a temporary file and every later range of it is read from there, and
+ * each other file is downloaded whole once, however many readers want it at the same time.
  */
 final class HttpRangeSource implements RangeSource {
     /** Ranges per request: keeps the Range header under the 8 KiB that servers accept for a header line. */
@@ -38,10 +40,12 @@ final class HttpRangeSource implements RangeSource {
 
     private final HttpLocation base;
     private final HttpTransport transport;
-    /** Completed by the first reply: whether the server answers ranges. */
-    private final CompletableFuture<Boolean> rangesWork = new CompletableFuture<>();
-    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
-    private final Map<String, Path> wholeFiles = new ConcurrentHashMap<>();
+    /** Whether the server answers Range requests: null until a reply told. */
+    private volatile Boolean answersRanges;
+    /** The request in flight while {@link #answersRanges} is unknown (the others wait for it); guarded by this. */
+    private CompletableFuture<Void> probe;
+    /** Whole files downloaded from a server that ignores ranges (or being downloaded), by path. */
+    private final Map<String, CompletableFuture<Path>> wholeFiles = new ConcurrentHashMap<>();
 
     HttpRangeSource(URI location, TransportOptions options) throws IOException {
         this.base = HttpLocation.of(location, true);
@@ -50,90 +54,157 @@ final class HttpRangeSource implements RangeSource {
                 new EnvironmentProxySelector(System.getenv()));
     }
 
-    /** A part of a reply: bytes {@code [start, start + data.length)} of the file. */
-    private record Part(long start, byte[] data, int offset, int length) {
+    /** A part of a reply: bytes {@code [start, start + length)} of the file, at {@code data[offset…]}. */
+    record Part(long start, byte[] data, int offset, int length) {
+    }
+
+    /** A reply: its parts, or ({@code whole}) the whole file as one part, from a server that ignored Range. */
+    private record Answer(boolean whole, List<Part> parts) {
     }
 
     @Override
     public void read(String path, List<Range> ranges, Sink sink) throws IOException {
-        Path whole = wholeFiles.get(path);
-        if (whole != null) {
-            fromFile(whole, ranges, sink);
-            return;
-        }
-        if (!rangesWork.isDone() && !probing.compareAndSet(false, true)) {
-            HttpTransport.await(rangesWork); // the first request tells whether the server answers ranges
-            whole = wholeFiles.get(path);
+        boolean prober = takeTurn();
+        try {
+            Path whole = wholeCopy(path);
             if (whole != null) {
-                fromFile(whole, ranges, sink);
-                return;
+                fromFile(whole, ranges, sink, "pack " + base.display(path));
+            } else {
+                requestRanges(path, ranges, sink);
+            }
+        } finally {
+            if (prober) {
+                probeDone();
             }
         }
-        URI uri = base.uri().resolve(path);
-        String what = "pack " + base.display(path);
-        StringBuilder header = new StringBuilder("bytes=");
-        long want = 0;
-        for (int i = 0; i < ranges.size(); i++) {
-            Range r = ranges.get(i);
-            header.append(i == 0 ? "" : ",").append(r.start()).append('-').append(r.end() - 1);
-            want += r.length();
-        }
-        // Multipart headers take ~100 bytes a part; a server that ignores ranges sends the whole file.
-        long maxBody = Integer.MAX_VALUE - 16;
-        List<Part> parts;
-        try {
-            parts = HttpTransport.await(transport.send(new HttpTransport.Request("GET", uri, null, null, maxBody,
-                    null, what, header.toString()), new HttpTransport.Reply<List<Part>>() {
-                        @Override
-                        public List<Part> ok(byte[] body) {
-                            throw new IllegalStateException("status needed");
-                        }
-
-                        @Override
-                        public List<Part> ok(int status, HttpHeaders headers, byte[] body) throws IOException {
-                            return parse(status, headers, body, what);
-                        }
-
-                        @Override
-                        public List<Part> missing() throws IOException {
-                            throw new NoSuchFileException(base.display(path), null, "pack not found (HTTP 404)");
-                        }
-                    }));
-        } catch (IOException | RuntimeException e) {
-            rangesWork.complete(true); // unknown: let the others try for themselves
-            throw e;
-        }
-        boolean wholeFile = parts.size() == 1 && parts.getFirst().start() == 0 && parts.getFirst().length() > 0
-                && parts.getFirst().data().length == parts.getFirst().length() && parts.getFirst().offset() == 0
-                && wholeReply(parts);
-        if (wholeFile) {
-            Path tmp = Files.createTempFile("jcasync-pack", ".capack");
-            tmp.toFile().deleteOnExit();
-            Files.write(tmp, parts.getFirst().data());
-            wholeFiles.put(path, tmp);
-        }
-        rangesWork.complete(!wholeFile);
-        deliver(parts, ranges, sink, what);
     }
 
-    /** Parts of a 200 reply are marked by a negative offset trick: see {@link #parse}. */
-    private final java.util.Set<List<Part>> whole = java.util.Collections.newSetFromMap(
-            new java.util.IdentityHashMap<>());
-
-    private boolean wholeReply(List<Part> parts) {
-        synchronized (whole) {
-            return whole.remove(parts);
+    /**
+     * While nobody knows whether the server answers ranges, one request goes alone (the probe) and the others wait
+     * for it, so a server that sends whole files is not asked for the same file many times at once. Returns
+     * whether this caller sends the probe; a probe that fails without telling hands the turn to the next caller.
+     */
+    private boolean takeTurn() throws IOException {
+        while (true) {
+            CompletableFuture<Void> p;
+            synchronized (this) {
+                if (answersRanges != null) {
+                    return false;
+                }
+                if (probe == null) {
+                    probe = new CompletableFuture<>();
+                    return true;
+                }
+                p = probe;
+            }
+            HttpTransport.await(p);
         }
+    }
+
+    private synchronized void probeDone() {
+        probe.complete(null);
+        probe = null;
+    }
+
+    /**
+     * The local copy of the file at {@code path} when there is one, downloading it first when the server is known
+     * to ignore ranges (once: concurrent readers share the download); null when ranges are to be asked for.
+     */
+    private Path wholeCopy(String path) throws IOException {
+        CompletableFuture<Path> f = wholeFiles.get(path);
+        if (f == null && Boolean.FALSE.equals(answersRanges)) {
+            CompletableFuture<Path> mine = new CompletableFuture<>();
+            f = wholeFiles.putIfAbsent(path, mine);
+            if (f == null) {
+                f = mine;
+                try {
+                    mine.complete(keep(send(path, null).parts().getFirst().data()));
+                } catch (IOException | RuntimeException e) {
+                    wholeFiles.remove(path, mine); // a later read tries again
+                    mine.completeExceptionally(e);
+                }
+            }
+        }
+        return f == null ? null : HttpTransport.await(f);
+    }
+
+    /**
+     * Asks for {@code ranges} in (multi-)range requests and hands each to the sink from whichever part covers it.
+     * Ranges a reply left out (a server of single ranges answers only the first) are asked for again, as long as
+     * every reply brings at least one; a whole-file reply is kept for the later reads of that file.
+     */
+    private void requestRanges(String path, List<Range> ranges, Sink sink) throws IOException {
+        String what = "pack " + base.display(path);
+        List<Integer> left = new ArrayList<>();
+        for (int i = 0; i < ranges.size(); i++) {
+            left.add(i);
+        }
+        while (!left.isEmpty()) {
+            StringBuilder header = new StringBuilder("bytes=");
+            for (int i : left) {
+                Range r = ranges.get(i);
+                header.append(header.length() == 6 ? "" : ",").append(r.start()).append('-').append(r.end() - 1);
+            }
+            Answer a = send(path, header.toString());
+            if (a.whole()) {
+                answersRanges = false;
+                CompletableFuture<Path> copy = CompletableFuture.completedFuture(keep(a.parts().getFirst().data()));
+                if (wholeFiles.putIfAbsent(path, copy) != null) {
+                    Files.deleteIfExists(copy.join());
+                }
+            } else {
+                answersRanges = true;
+            }
+            List<Integer> missing = deliver(a.parts(), ranges, left, sink);
+            if (!missing.isEmpty() && (a.whole() || missing.size() == left.size())) {
+                Range r = ranges.get(missing.getFirst());
+                throw new IOException(what + ": " + (a.whole() ? "the file (" + a.parts().getFirst().length()
+                        + " bytes) ends before byte " + r.end()
+                        : "the reply holds none of the ranges asked for (" + r + ")"));
+            }
+            left = missing;
+        }
+    }
+
+    /** One GET of {@code path} with the Range header {@code range} (none: the whole file). */
+    private Answer send(String path, String range) throws IOException {
+        String what = "pack " + base.display(path);
+        // Multipart headers take ~100 bytes a part; a server that ignores ranges sends the whole file.
+        long maxBody = Integer.MAX_VALUE - 16;
+        return HttpTransport.await(transport.send(new HttpTransport.Request("GET", base.uri().resolve(path), null,
+                null, maxBody, null, what, range), new HttpTransport.Reply<Answer>() {
+                    @Override
+                    public Answer ok(byte[] body) {
+                        throw new IllegalStateException("status needed");
+                    }
+
+                    @Override
+                    public Answer ok(int status, HttpHeaders headers, byte[] body) throws IOException {
+                        if (range == null && status != 200) {
+                            throw new IOException(what + ": HTTP " + status + " to a request for the whole file");
+                        }
+                        return parse(status, headers, body, what);
+                    }
+
+                    @Override
+                    public Answer missing() throws IOException {
+                        throw new NoSuchFileException(base.display(path), null, "pack not found (HTTP 404)");
+                    }
+                }));
+    }
+
+    /** Writes a whole file to a temporary file (deleted on close). */
+    private static Path keep(byte[] file) throws IOException {
+        Path tmp = Files.createTempFile("jcasync-pack", ".capack");
+        tmp.toFile().deleteOnExit();
+        Files.write(tmp, file);
+        return tmp;
     }
 
     /** The parts of a reply: 206 single range, 206 multipart/byteranges, or 200 (the whole file). */
-    private List<Part> parse(int status, HttpHeaders headers, byte[] body, String what) throws IOException {
+    private static Answer parse(int status, HttpHeaders headers, byte[] body, String what) throws IOException {
         if (status == 200) {
-            List<Part> l = new ArrayList<>(List.of(new Part(0, body, 0, body.length)));
-            synchronized (whole) {
-                whole.add(l);
-            }
-            return l;
+            return new Answer(true, List.of(new Part(0, body, 0, body.length)));
         }
         if (status != 206) {
             throw new IOException(what + ": HTTP " + status + " to a range request");
@@ -150,13 +221,13 @@ final class HttpRangeSource implements RangeSource {
             if (end - start + 1 != body.length) {
                 throw truncated(what, "the range " + start + "-" + end + " came with " + body.length + " bytes");
             }
-            return List.of(new Part(start, body, 0, body.length));
+            return new Answer(false, List.of(new Part(start, body, 0, body.length)));
         }
         Matcher b = BOUNDARY.matcher(type);
         if (!b.find()) {
             throw new IOException(what + ": multipart reply without a boundary");
         }
-        return multipart(body, ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1), what);
+        return new Answer(false, multipart(body, ("--" + b.group(1)).getBytes(StandardCharsets.ISO_8859_1), what));
     }
 
     /** Splits a multipart/byteranges body into its parts (each checked against its Content-Range). */
@@ -213,26 +284,34 @@ final class HttpRangeSource implements RangeSource {
         return -1;
     }
 
-    /** Hands each asked-for range to the sink from whichever part covers it (servers may merge or reorder). */
-    private static void deliver(List<Part> parts, List<Range> ranges, Sink sink, String what) throws IOException {
-        for (int i = 0; i < ranges.size(); i++) {
+    /**
+     * Hands each range numbered in {@code which} to the sink from whichever part covers it (servers may merge,
+     * reorder or add parts); returns the numbers of the ranges no part covers.
+     */
+    private static List<Integer> deliver(List<Part> parts, List<Range> ranges, List<Integer> which, Sink sink)
+            throws IOException {
+        List<Integer> missing = new ArrayList<>();
+        next:
+        for (int i : which) {
             Range r = ranges.get(i);
             for (Part p : parts) {
                 if (r.start() >= p.start() && r.end() <= p.start() + p.length()) {
                     int from = p.offset() + (int) (r.start() - p.start());
-                    sink.accept(i, java.util.Arrays.copyOfRange(p.data(), from, from + r.length()));
-                    break;
+                    sink.accept(i, Arrays.copyOfRange(p.data(), from, from + r.length()));
+                    continue next;
                 }
             }
+            missing.add(i);
         }
+        return missing;
     }
 
-    private static void fromFile(Path file, List<Range> ranges, Sink sink) throws IOException {
+    private static void fromFile(Path file, List<Range> ranges, Sink sink, String what) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             for (int i = 0; i < ranges.size(); i++) {
                 Range r = ranges.get(i);
                 if (r.end() > ch.size()) {
-                    continue;
+                    throw new IOException(what + ": the file (" + ch.size() + " bytes) ends before byte " + r.end());
                 }
                 ByteBuffer b = ByteBuffer.allocate(r.length());
                 while (b.hasRemaining() && ch.read(b, r.start() + b.position()) > 0) {
@@ -267,8 +346,11 @@ final class HttpRangeSource implements RangeSource {
     @Override
     public void close() throws IOException {
         transport.close();
-        for (Path p : wholeFiles.values()) {
-            Files.deleteIfExists(p);
+        for (CompletableFuture<Path> f : wholeFiles.values()) {
+            Path p = f.getNow(null);
+            if (p != null) {
+                Files.deleteIfExists(p);
+            }
         }
     }
 }

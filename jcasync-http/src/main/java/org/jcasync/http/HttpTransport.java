@@ -337,6 +337,7 @@ final class HttpTransport implements AutoCloseable {
         return switch (status) {
             case 401 -> " (unauthorized: give credentials with --authorization or user:password@ in the URL)";
             case 403 -> " (forbidden)";
+            case 416 -> " (range not satisfiable: the file is shorter than asked for)";
             default -> "";
         };
     }

@@ -38,6 +38,7 @@ final class StoreServer implements AutoCloseable {
     private final ServerConnector connector;
     private final String scheme;
     private final Map<String, Deque<Fault>> faults = new ConcurrentHashMap<>();
+    private final Map<String, Fault> handlers = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> requests = new ConcurrentHashMap<>();
     private final List<String> log = new CopyOnWriteArrayList<>();
     private final AtomicInteger current = new AtomicInteger();
@@ -88,6 +89,14 @@ final class StoreServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers every request whose path ends with {@code pathSuffix} with {@code f} (when no queued fault is due):
+     * another kind of server for those files, e.g. one that answers Range requests in a particular way.
+     */
+    void handler(String pathSuffix, Fault f) {
+        handlers.put(pathSuffix, f);
+    }
+
     /** Requires this Authorization header value (401 otherwise), or none with null. */
     void requireAuthorization(String value) {
         requiredAuthorization = value;
@@ -128,6 +137,11 @@ final class StoreServer implements AutoCloseable {
                         return f;
                     }
                 }
+            }
+        }
+        for (Map.Entry<String, Fault> e : handlers.entrySet()) {
+            if (path.endsWith(e.getKey())) {
+                return e.getValue();
             }
         }
         return null;
