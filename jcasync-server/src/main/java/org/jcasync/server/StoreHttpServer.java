@@ -262,6 +262,13 @@ public final class StoreHttpServer implements Closeable {
                 reply.stream().writeTo(out);
                 out.close();
             } catch (IOException | RuntimeException e) {
+                if (!response.isCommitted()) {
+                    // Nothing sent yet: the failure can still be told properly.
+                    response.reset();
+                    send(request, response, callback, Reply.text(500, String.valueOf(e.getMessage())
+                            .replace('\n', ' ')));
+                    return;
+                }
                 // Not closed: a close would end the reply as if it were complete. Failing the request aborts the
                 // connection, so the client sees the reply truncated.
                 callback.failed(e);
