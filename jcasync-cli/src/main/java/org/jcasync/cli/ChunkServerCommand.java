@@ -34,7 +34,10 @@ import java.util.concurrent.Callable;
                 "when given; concurrent requests for one chunk share one upstream read. Chunks are sent as",
                 "stored (compressed). With -w, uploads are accepted into the single -s store once they",
                 "decompress to the chunk their path names. Prints 'jcasync chunk-server listening on URL' on",
-                "standard error when ready and serves until SIGTERM or SIGINT. GET / answers a health line."})
+                "standard error when ready and serves until SIGTERM or SIGINT. GET / answers a health line",
+                "and the extensions offered. For jcasync clients: POST /batch answers many chunks in one",
+                "streamed reply, and GET/HEAD /packs/<id>.capack|.capidx serves the packs of the first -s store",
+                "(when it is a local directory) with range requests (see docs/packs.md)."})
 final class ChunkServerCommand implements Callable<Integer> {
     @Mixin
     ServerCommandOptions server;
@@ -54,6 +57,12 @@ final class ChunkServerCommand implements Callable<Integer> {
     @Option(names = "--max-chunk-size", paramLabel = "SIZE",
             description = "Largest uncompressed chunk accepted in an upload (default: 8M)")
     String maxChunkSize;
+
+    /** The store whose packs are served: the first one, when it is a local directory (not a failover group). */
+    private Path packStore() {
+        String first = stores.getFirst();
+        return first.contains("|") ? null : StoreRegistry.localPath(first);
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -107,7 +116,7 @@ final class ChunkServerCommand implements Callable<Integer> {
             upstream = new CachedStore(new LocalStore(Locations.local(cache), so), upstream);
         }
         RequestLogger log = server.openLog();
-        ChunkServer cs = new ChunkServer(upstream, writable, so, options.withRequestLog(log));
+        ChunkServer cs = new ChunkServer(upstream, writable, so, packStore(), options.withRequestLog(log));
         return ServerCommandOptions.serveUntilStopped("chunk-server", cs, upstream, log);
     }
 }

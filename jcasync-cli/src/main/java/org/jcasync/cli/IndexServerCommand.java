@@ -14,8 +14,9 @@ import java.util.concurrent.Callable;
         description = {"Serve index files over HTTP(S), as desync's index-server.",
                 "The .caibx/.caidx files of one directory (or other location jcasync reads):",
                 "GET/HEAD/PUT /NAME, where NAME is the last path segment (e.g.",
-                "casync extract http://HOST:PORT/v1.caibx OUT). Files are checked to be valid indexes before",
-                "they are sent; with -w, uploads that are valid indexes replace the file atomically (else 415).",
+                "casync extract http://HOST:PORT/v1.caibx OUT), and the .camap chunk maps beside them",
+                "(NAME.caibx.camap). Files are checked to be valid indexes (maps: magic, size, checksum) before",
+                "they are sent; with -w, uploads that are valid replace the file atomically (else 415).",
                 "Prints 'jcasync index-server listening on URL' on standard error when ready and serves until",
                 "SIGTERM or SIGINT. GET / answers a health line."})
 final class IndexServerCommand implements Callable<Integer> {

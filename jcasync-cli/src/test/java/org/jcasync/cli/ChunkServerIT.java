@@ -12,6 +12,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.jcasync.cli.ItFiles.assertSameBytes;
@@ -22,7 +24,8 @@ import static org.jcasync.cli.Tools.startJcasync;
 
 /**
  * {@code jcasync chunk-server} and {@code index-server} as processes, read by the real casync over HTTP (its
- * casync-http helper): extracted blobs and trees must be identical to the originals.
+ * casync-http helper) and by jcasync (packs, batch requests): extracted blobs and trees must be identical to the
+ * originals.
  */
 class ChunkServerIT {
     @TempDir
@@ -146,5 +149,56 @@ class ChunkServerIT {
         r = jcasync(dir, "chunk-server", "-s", "store.castr", "-s", "nothing-here", "-l", "127.0.0.1:0");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.err()).isEqualTo("jcasync: nothing-here: chunk store directory not found\n");
+    }
+
+    /** {chunks, requests} of a report part "LOCATION: N chunks, X in R requests". */
+    static long[] report(Tools.Result r, String location) {
+        Matcher m = Pattern.compile(Pattern.quote(location) + ": (\\d+) chunks, [^;]* in (\\d+) requests")
+                .matcher(r.err());
+        assertThat(m.find()).as(r.err()).isTrue();
+        return new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))};
+    }
+
+    /**
+     * The chunk-server's extensions for jcasync clients: packs read with range requests through it, and batch
+     * requests when packs are not used; casync still reads the same server one chunk at a time.
+     */
+    @Test
+    void jcasyncReadsPacksAndBatchesThroughTheChunkServer(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("indexes"));
+        jcasync(dir, "make", "--store=store.castr", "--packs=yes", "indexes/x.caibx", blob.toString()).ok();
+        assertThat(dir.resolve("indexes/x.caibx.camap")).exists();
+        try (Tools.Running chunks = startJcasync(dir, "chunk-server", "-s", "store.castr", "-l", "127.0.0.1:0",
+                "--log", "chunks.log");
+             Tools.Running indexes = startJcasync(dir, "index-server", "-s", "indexes", "-l", "127.0.0.1:0",
+                     "--log", "indexes.log")) {
+            String cs = chunks.url().toString();
+            String index = indexes.url() + "x.caibx";
+
+            Tools.Result packed = jcasync(dir, "extract", "--store=" + cs, index, "packed.img").ok();
+            assertSameBytes(blob, dir.resolve("packed.img"));
+            long[] p = report(packed, cs + " (packs)");
+            assertThat(p[0]).isGreaterThan(40);
+            assertThat(p[1]).isBetween(1L, 3L);
+            List<String> log = Files.readAllLines(dir.resolve("chunks.log"));
+            assertThat(log).isNotEmpty().allMatch(l -> l.matches("\\S+ 127\\.0\\.0\\.1 GET /packs/[0-9a-f]{64}"
+                    + "\\.capack 20[06] \\d+ \\d+ms"));
+            assertThat(Files.readAllLines(dir.resolve("indexes.log")))
+                    .anyMatch(l -> l.contains(" GET /x.caibx.camap 200 "));
+
+            Tools.Result batched = jcasync(dir, "extract", "--packs=no", "--store=" + cs, index, "batched.img").ok();
+            assertSameBytes(blob, dir.resolve("batched.img"));
+            long[] b = report(batched, cs);
+            assertThat(b[0]).isEqualTo(p[0]);
+            assertThat(b[1]).isLessThanOrEqualTo(b[0] / 8);
+            List<String> after = Files.readAllLines(dir.resolve("chunks.log")).subList(log.size(),
+                    Files.readAllLines(dir.resolve("chunks.log")).size());
+            assertThat(after).hasSize((int) b[1]).allMatch(l -> l.contains(" POST /batch 200 "));
+
+            casync(dir, "extract", "--store=" + cs, index, "casync.img").ok();
+            assertSameBytes(blob, dir.resolve("casync.img"));
+            assertThat(chunks.stop()).isEqualTo(143);
+            assertThat(chunks.stderr().toString()).doesNotContain("Exception");
+        }
     }
 }

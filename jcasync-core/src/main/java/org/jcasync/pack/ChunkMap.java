@@ -134,12 +134,13 @@ public final class ChunkMap {
     }
 
     /**
-     * Parses a map, checking magic, version, sizes, checksum and every entry.
+     * Checks that {@code file} is a whole chunk map: magic, version, size matching its counts, checksum (what can be
+     * checked without its index, e.g. when a server receives one).
      *
-     * @param chunks the chunk count of the index it belongs to
      * @param name for messages
+     * @throws IOException naming what is wrong
      */
-    public static ChunkMap parse(byte[] file, int chunks, String name) throws IOException {
+    public static void check(byte[] file, String name) throws IOException {
         if (file.length < HEADER + 64 || !Arrays.equals(file, 0, 8, MAGIC, 0, 8)) {
             throw new IOException(name + ": not a chunk map (bad magic or too short)");
         }
@@ -150,15 +151,28 @@ public final class ChunkMap {
         if (version != 1) {
             throw new IOException(name + ": chunk map version " + version + " is not supported");
         }
-        if (n != chunks) {
-            throw new IOException(name + ": chunk map has " + n + " chunks, the index " + chunks + " (stale map)");
-        }
         if (file.length != HEADER + 32 + packCount * 32 + n * ENTRY + 32) {
             throw new IOException(name + ": chunk map of " + file.length + " bytes does not match its counts");
         }
         if (!Arrays.equals(DigestAlgorithm.SHA512_256.digestBytes(file, 0, file.length - 32), 0, 32, file,
                 file.length - 32, file.length)) {
             throw new IOException(name + ": chunk map checksum mismatch (corrupt file)");
+        }
+    }
+
+    /**
+     * Parses a map, checking magic, version, sizes, checksum and every entry.
+     *
+     * @param chunks the chunk count of the index it belongs to
+     * @param name for messages
+     */
+    public static ChunkMap parse(byte[] file, int chunks, String name) throws IOException {
+        check(file, name);
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        long packCount = Integer.toUnsignedLong(b.getInt(12));
+        long n = Integer.toUnsignedLong(b.getInt(16));
+        if (n != chunks) {
+            throw new IOException(name + ": chunk map has " + n + " chunks, the index " + chunks + " (stale map)");
         }
         byte[] indexDigest = Arrays.copyOfRange(file, HEADER, HEADER + 32);
         List<PackId> packs = new ArrayList<>();

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * actual), fails one that ends before its {@code Content-Length} or stalls for longer than the timeout (the
  * client's own timeout ends with the reply headers), and reads no faster than a shared {@link TokenBucket} allows
  * (it asks for the next piece only when the bucket has paid for the last one, so the connection's flow control
- * slows the server down).
+ * slows the server down). A collector that accepts truncated bodies completes with what arrived when the
+ * connection breaks or ends early, for formats that tell by themselves where they end.
  */
 final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
     /** A body larger than any acceptable reply: not retried. */
@@ -40,6 +41,7 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
     private final long timeoutNanos;
     private final ScheduledExecutorService timer;
     private final LongAdder downloaded;
+    private final boolean acceptTruncated;
     private Flow.Subscription subscription;
     private byte[] buf = new byte[0];
     private long received;
@@ -53,9 +55,11 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
      * @param expectBody false for replies without a body (HEAD, 204, 304)
      * @param bucket the rate limit, or null
      * @param downloaded counts kept bytes
+     * @param acceptTruncated complete with the bytes received when the body breaks off or ends early
      */
     BodyCollector(boolean keep, long max, long declared, boolean expectBody, TokenBucket bucket, Duration timeout,
-                  ScheduledExecutorService timer, LongAdder downloaded) {
+                  ScheduledExecutorService timer, LongAdder downloaded, boolean acceptTruncated) {
+        this.acceptTruncated = acceptTruncated;
         this.keep = keep;
         this.max = max;
         this.declared = declared;
@@ -124,17 +128,25 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
 
     @Override
     public void onError(Throwable t) {
+        if (acceptTruncated && keep && t instanceof IOException) {
+            result.complete(received());
+            return;
+        }
         result.completeExceptionally(t);
+    }
+
+    private byte[] received() {
+        return received == buf.length ? buf : Arrays.copyOf(buf, (int) received);
     }
 
     @Override
     public void onComplete() {
-        if (expectBody && declared >= 0 && received != declared) {
+        if (expectBody && declared >= 0 && received != declared && !acceptTruncated) {
             result.completeExceptionally(new IOException("the reply ended after " + received + " of its " + declared
                     + " bytes"));
             return;
         }
-        result.complete(keep ? (received == buf.length ? buf : Arrays.copyOf(buf, (int) received)) : null);
+        result.complete(keep ? received() : null);
     }
 
     private void fail(IOException e) {

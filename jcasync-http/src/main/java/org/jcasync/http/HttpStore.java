@@ -26,6 +26,11 @@ import java.util.concurrent.atomic.LongAdder;
  * maximum chunk size) and verified against its id; a batch ({@link #getAll}) is put in flight at once and verified
  * with one multi-buffer digest call. Failures that may pass (transport errors, timeouts, 5xx, 429, short or
  * undecodable bodies) are retried with back-off; see {@link HttpTransport}.
+ * <p>
+ * A batch goes to a jcasync chunk-server as one {@code POST <base>/batch} request ({@link BatchFrames}), whose
+ * reply streams every frame. The first batch tells whether the server offers it: a 4xx (but 408 and 429) or 501
+ * reply (static servers, casync's and desync's servers, CDNs refusing POST) means no, remembered for the store's life, and chunks are then
+ * fetched one request each. Frames of a reply that breaks off are kept; the rest are asked for again.
  */
 public final class HttpStore implements WritableChunkStore {
     private final HttpLocation base;
@@ -33,6 +38,15 @@ public final class HttpStore implements WritableChunkStore {
     private final HttpTransport transport;
     private final long maxBody;
     private final LongAdder delivered = new LongAdder();
+    private final TransportOptions transportOptions;
+    /** Whether the server answers batch requests: {@link #UNKNOWN} until the first batch tells. */
+    private final java.util.concurrent.atomic.AtomicInteger batches =
+            new java.util.concurrent.atomic.AtomicInteger(UNKNOWN);
+    /** Taken by the batch that finds out whether the server answers batches; the others wait for it. */
+    private final java.util.concurrent.Semaphore probe = new java.util.concurrent.Semaphore(1);
+    private static final int UNKNOWN = 0;
+    private static final int SUPPORTED = 1;
+    private static final int UNSUPPORTED = 2;
 
     /** The store at {@code location} (user info becomes Basic authentication, in place of the transport's). */
     public HttpStore(URI location, StoreOptions options, TransportOptions transport) throws IOException {
@@ -44,6 +58,7 @@ public final class HttpStore implements WritableChunkStore {
             throws IOException {
         this.base = HttpLocation.of(location, true);
         this.options = options;
+        this.transportOptions = transport;
         String auth = base.basicAuthorization() != null ? base.basicAuthorization() : transport.authorization();
         this.transport = new HttpTransport(base.uri().getScheme(), auth, transport,
                 new EnvironmentProxySelector(environment));
@@ -93,9 +108,40 @@ public final class HttpStore implements WritableChunkStore {
     private record Fetched(byte[] stored, byte[] data) {
     }
 
-    /** Puts every chunk of the batch in flight, then verifies them together; a missing chunk is null. */
+    /**
+     * Fetches the batch (in one batch request when the server offers them, else with every chunk's request in
+     * flight at once), then verifies the chunks together; a missing chunk is null.
+     */
     @Override
     public byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
+        Fetched[] fetched = ids.size() > 1 ? inBatches(ids) : null;
+        if (fetched == null) {
+            fetched = oneByOne(ids);
+        }
+        byte[][] out = new byte[ids.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = fetched[i] == null ? null : fetched[i].data();
+        }
+        ChunkId[] actual = options.digest().ids(out);
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null && !actual[i].equals(ids.get(i))) {
+                throw new ChunkInvalidException(ids.get(i), location(), "its content (from "
+                        + base.display(relative(ids.get(i))) + ") has digest " + actual[i], null);
+            }
+        }
+        for (int i = 0; i < out.length; i++) {
+            if (out[i] != null) {
+                delivered.increment();
+                if (listener != null) {
+                    listener.fetched(ids.get(i), out[i], fetched[i].stored());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** One GET per chunk, all in flight at once; a missing chunk is null. */
+    private Fetched[] oneByOne(List<ChunkId> ids) throws IOException {
         List<CompletableFuture<Fetched>> inFlight = new ArrayList<>(ids.size());
         for (ChunkId id : ids) {
             inFlight.add(transport.send(request("GET", id, null), new HttpTransport.Reply<>() {
@@ -110,16 +156,11 @@ public final class HttpStore implements WritableChunkStore {
                 }
             }));
         }
-        byte[][] out = new byte[ids.size()][];
-        byte[][] stored = new byte[ids.size()][];
+        Fetched[] out = new Fetched[ids.size()];
         IOException first = null;
         for (int i = 0; i < out.length; i++) {
             try {
-                Fetched f = HttpTransport.await(inFlight.get(i));
-                if (f != null) {
-                    out[i] = f.data();
-                    stored[i] = f.stored();
-                }
+                out[i] = HttpTransport.await(inFlight.get(i));
             } catch (IOException e) {
                 // Wait for the rest too, so no request of this batch outlives the call.
                 if (first == null) {
@@ -130,22 +171,137 @@ public final class HttpStore implements WritableChunkStore {
         if (first != null) {
             throw first;
         }
-        ChunkId[] actual = options.digest().ids(out);
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] != null && !actual[i].equals(ids.get(i))) {
-                throw new ChunkInvalidException(ids.get(i), location(), "its content (from "
-                        + base.display(relative(ids.get(i))) + ") has digest " + actual[i], null);
+        return out;
+    }
+
+    /**
+     * The batch through batch requests, or null when the server does not offer them. Chunks a reply did not bring
+     * (it broke off, or a frame did not decompress) are asked for again, as many times as the transport retries.
+     */
+    private Fetched[] inBatches(List<ChunkId> ids) throws IOException {
+        if (batches.get() == UNKNOWN) {
+            try {
+                probe.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for a batch request");
+            }
+            try {
+                if (batches.get() == UNKNOWN) {
+                    return batchRounds(ids);
+                }
+            } finally {
+                probe.release();
             }
         }
-        for (int i = 0; i < out.length; i++) {
-            if (out[i] != null) {
-                delivered.increment();
-                if (listener != null) {
-                    listener.fetched(ids.get(i), out[i], stored[i]);
+        return batches.get() == SUPPORTED ? batchRounds(ids) : null;
+    }
+
+    /** What one batch request brought. */
+    private record BatchResult(boolean supported, Fetched[] fetched, boolean[] done, String problem) {
+    }
+
+    private Fetched[] batchRounds(List<ChunkId> ids) throws IOException {
+        Fetched[] out = new Fetched[ids.size()];
+        List<Integer> todo = new ArrayList<>(ids.size());
+        for (int i = 0; i < ids.size(); i++) {
+            todo.add(i);
+        }
+        for (int attempt = 1; ; attempt++) {
+            List<ChunkId> ask = todo.stream().map(ids::get).toList();
+            BatchResult r = HttpTransport.await(transport.send(batchRequest(ask), new BatchReply(ask)));
+            if (!r.supported()) {
+                batches.set(UNSUPPORTED);
+                return null;
+            }
+            batches.set(SUPPORTED);
+            List<Integer> left = new ArrayList<>();
+            for (int k = 0; k < ask.size(); k++) {
+                if (r.done()[k]) {
+                    out[todo.get(k)] = r.fetched()[k];
+                } else {
+                    left.add(todo.get(k));
                 }
             }
+            if (left.isEmpty()) {
+                return out;
+            }
+            if (attempt > transportOptions.retries()) {
+                ChunkId first = ids.get(left.getFirst());
+                throw new org.jcasync.store.StoreException(first, "batch request to " + base.display("batch")
+                        + ": " + r.problem() + "; " + left.size() + " of " + ids.size() + " chunks (the first "
+                        + first + ") not received after " + attempt + (attempt == 1 ? " attempt" : " attempts"),
+                        null);
+            }
+            todo = left;
+            try {
+                Thread.sleep(transportOptions.retryDelay().toMillis() << Math.min(20, attempt - 1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while retrying a batch request");
+            }
         }
-        return out;
+    }
+
+    private HttpTransport.Request batchRequest(List<ChunkId> ids) {
+        long max = Math.min(Long.MAX_VALUE / 2, ids.size() * (maxBody + BatchFrames.HEADER));
+        return new HttpTransport.Request("POST", base.resolve("batch"), BatchFrames.request(ids),
+                "application/octet-stream", max, null, "batch of " + ids.size() + " chunks from " + base.display());
+    }
+
+    /** Reads a batch reply: decompresses each frame that arrived whole; the rest are left for the next round. */
+    private final class BatchReply implements HttpTransport.Reply<BatchResult> {
+        private final List<ChunkId> ids;
+
+        BatchReply(List<ChunkId> ids) {
+            this.ids = ids;
+        }
+
+        @Override
+        public BatchResult ok(byte[] body) {
+            Fetched[] fetched = new Fetched[ids.size()];
+            boolean[] done = new boolean[ids.size()];
+            StringBuilder problem = new StringBuilder();
+            int n = BatchFrames.read(body, ids, maxBody, (i, frame) -> {
+                if (frame.missing()) {
+                    done[i] = true;
+                    return;
+                }
+                try {
+                    fetched[i] = new Fetched(frame.stored(), decompress(ids.get(i), frame.stored()));
+                    done[i] = true;
+                } catch (IOException e) {
+                    if (problem.isEmpty()) {
+                        problem.append(e.getMessage());
+                    }
+                }
+            }, problem);
+            if (n >= 0 && n < ids.size() && problem.isEmpty()) {
+                problem.append("the reply broke off after ").append(n).append(" of ").append(ids.size())
+                        .append(" chunks");
+            }
+            return new BatchResult(true, fetched, done, problem.toString());
+        }
+
+        @Override
+        public BatchResult missing() {
+            return unsupported(404);
+        }
+
+        @Override
+        public boolean optional() {
+            return true;
+        }
+
+        @Override
+        public BatchResult unsupported(int status) {
+            return new BatchResult(false, null, null, "HTTP " + status);
+        }
+
+        @Override
+        public boolean acceptsTruncatedBody() {
+            return true;
+        }
     }
 
     /** Decompresses a downloaded frame; one that does not decompress may be a transfer fault, so it is retried. */

@@ -94,10 +94,10 @@ final class HttpTransport implements AutoCloseable {
     /**
      * One request.
      *
-     * @param method GET, HEAD or PUT
-     * @param body the PUT body, or null
-     * @param contentType of the PUT body
-     * @param maxBody most bytes accepted in a GET reply
+     * @param method GET, HEAD, PUT or POST
+     * @param body the PUT or POST body, or null
+     * @param contentType of the body
+     * @param maxBody most bytes accepted in a GET or POST reply
      * @param id the chunk concerned, or null
      * @param what names the request in messages ("chunk … from http://host/store/")
      * @param range the value of a {@code Range} header, or null
@@ -121,6 +121,28 @@ final class HttpTransport implements AutoCloseable {
 
         /** A 404 or 410 reply (never retried). */
         T missing() throws IOException;
+
+        /**
+         * Whether the request is an extension the server may not offer: then 4xx replies (but 408 and 429) and
+         * 501 go to {@link #unsupported} (never retried) instead of being failures.
+         */
+        default boolean optional() {
+            return false;
+        }
+
+        /** The server does not offer an {@link #optional} request: it answered {@code status}. */
+        default T unsupported(int status) throws IOException {
+            throw new IOException("HTTP " + status);
+        }
+
+        /**
+         * Whether a 2xx body cut short (the connection broke, fewer bytes than declared) is handed to {@link #ok}
+         * as far as it arrived instead of failing the attempt: for bodies whose format tells where they end, so
+         * that what did arrive is kept.
+         */
+        default boolean acceptsTruncatedBody() {
+            return false;
+        }
     }
 
     /** A reply that should be asked for again (e.g. a body that does not decompress). */
@@ -194,6 +216,8 @@ final class HttpTransport implements AutoCloseable {
                     case "HEAD" -> b.HEAD();
                     case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofByteArray(r.body()))
                             .header("Content-Type", r.contentType());
+                    case "POST" -> b.POST(HttpRequest.BodyPublishers.ofByteArray(r.body()))
+                            .header("Content-Type", r.contentType());
                     default -> throw new IllegalArgumentException("unsupported method " + r.method());
                 }
                 req = b.build();
@@ -203,14 +227,14 @@ final class HttpTransport implements AutoCloseable {
                 return;
             }
             requests.increment();
-            boolean get = r.method().equals("GET");
+            boolean get = r.method().equals("GET") || r.method().equals("POST");
             HttpResponse.BodyHandler<byte[]> handler = info -> {
                 int s = info.statusCode();
                 boolean ok = s / 100 == 2;
                 return new BodyCollector(ok && get, r.maxBody(),
                         info.headers().firstValueAsLong("content-length").orElse(-1),
                         !r.method().equals("HEAD") && s != 204 && s != 304, bucket, options.timeout(), TIMER,
-                        downloaded);
+                        downloaded, ok && get && reply.acceptsTruncatedBody());
             };
             try {
                 client.sendAsync(req, handler).whenComplete((resp, ex) -> onReply(permit, resp, ex));
@@ -234,6 +258,11 @@ final class HttpTransport implements AutoCloseable {
                 return;
             }
             int s = resp.statusCode();
+            if (reply.optional() && (s / 100 == 4 && s != 408 && s != 429 || s == 501)) {
+                permit.succeeded();
+                DECODE.execute(() -> finish(() -> reply.unsupported(s)));
+                return;
+            }
             if (s == 429 || s == 408 || s >= 500) {
                 permit.dropped();
                 retry("HTTP " + s, retryAfterMillis(resp), null);

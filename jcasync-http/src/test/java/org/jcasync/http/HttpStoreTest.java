@@ -101,11 +101,16 @@ class HttpStoreTest {
             assertThat(st.location()).isEqualTo(server.url("store/"));
             assertThat(st.chunks()).isEqualTo(ids.size());
             assertThat(st.bytes()).isEqualTo(stored);
-            assertThat(st.requests()).isEqualTo(ids.size());
+            // One GET per chunk, after one batch request the static server does not know (404).
+            assertThat(st.requests()).isEqualTo(ids.size() + 1);
+            assertThat(server.log()).filteredOn(l -> l.startsWith("POST")).containsExactly("POST /store/batch");
             assertThat(st.retries()).isZero();
             assertThat(st.errors()).isZero();
             assertThat(s.get(ids.getFirst())).isEqualTo(chunks.get(ids.getFirst()));
             assertThat(s.has(ids.get(3))).isTrue();
+            // Remembered: later batches go straight to GETs.
+            s.getAll(ids.subList(0, 4));
+            assertThat(server.log()).filteredOn(l -> l.startsWith("POST")).hasSize(1);
         }
     }
 

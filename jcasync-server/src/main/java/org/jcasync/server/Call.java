@@ -13,6 +13,9 @@ public interface Call {
     /** The path decoded and normalized by the server. */
     String decodedPath();
 
+    /** The value of request header {@code name} (the first one when repeated), or null. */
+    String header(String name);
+
     /**
      * The request body, read whole.
      *

@@ -1,6 +1,7 @@
 package org.jcasync.server;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.pack.PackId;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.Compression;
@@ -9,13 +10,19 @@ import org.jcasync.store.WritableChunkStore;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An HTTP chunk store, as casync's and desync's HTTP clients expect: {@code GET /<4hex>/<id>.cacnk} answers the
  * chunk's compressed frame as the upstream store keeps it (404 when no upstream has it), {@code HEAD} tells
  * whether it exists, and {@code PUT} (only when writable) stores a frame after checking that it decompresses to
- * the chunk its path names. Any other path is 400. Concurrent GETs of one chunk share one upstream read.
+ * the chunk its path names. Two extensions for jcasync clients (docs/packs.md): {@code POST /batch} answers many
+ * chunks in one streamed reply ({@link BatchReply}), and {@code GET/HEAD /packs/<id>.capack|.capidx} serves the
+ * packs of a local store directory with range requests ({@link FileReply}). Any other path is 400. Concurrent
+ * reads of one chunk share one upstream read.
  */
 public final class ChunkServer implements Service, StoreServer {
     /** Largest uncompressed chunk accepted by default (8 MiB; casync's default maximum is 256 KiB). */
@@ -25,6 +32,7 @@ public final class ChunkServer implements Service, StoreServer {
     private final WritableChunkStore writable;
     private final StoreOptions storeOptions;
     private final SingleFlight<ChunkId, byte[]> fetches = new SingleFlight<>();
+    private final Path packStore;
     private final StoreHttpServer http;
 
     /**
@@ -37,12 +45,22 @@ public final class ChunkServer implements Service, StoreServer {
      */
     public ChunkServer(ChunkStore store, WritableChunkStore writable, StoreOptions storeOptions,
                        ServerOptions options) throws IOException {
+        this(store, writable, storeOptions, null, options);
+    }
+
+    /**
+     * A chunk server (not started) of {@code store} that also serves the packs of the local store directory
+     * {@code packStore} (its {@code packs/} directory), or none when it is null.
+     */
+    public ChunkServer(ChunkStore store, WritableChunkStore writable, StoreOptions storeOptions, Path packStore,
+                       ServerOptions options) throws IOException {
         if (options.writable() && writable == null) {
             throw new IllegalArgumentException("a writable chunk-server needs a writable store");
         }
         this.store = store;
         this.writable = options.writable() ? writable : null;
         this.storeOptions = storeOptions;
+        this.packStore = packStore;
         this.http = new StoreHttpServer("chunk-server", options, this);
     }
 
@@ -68,11 +86,40 @@ public final class ChunkServer implements Service, StoreServer {
     }
 
     @Override
+    public List<String> capabilities() {
+        return packStore != null ? List.of("batch", "packs") : List.of("batch");
+    }
+
+    @Override
+    public String allowedMethods(String rawPath, boolean writable) {
+        if (rawPath.equals(BATCH)) {
+            return "POST";
+        }
+        return writable && !rawPath.startsWith(PACKS) ? "GET, HEAD, PUT" : "GET, HEAD";
+    }
+
+    /** The path of batch requests. */
+    public static final String BATCH = "/batch";
+    private static final String PACKS = "/" + PackId.DIRECTORY + "/";
+    private static final Pattern PACK_FILE = Pattern.compile(Pattern.quote(PACKS) + "([0-9a-f]{64})("
+            + Pattern.quote(PackId.PACK_SUFFIX) + "|" + Pattern.quote(PackId.INDEX_SUFFIX) + ")");
+
+    @Override
     public Reply serve(Call call) throws IOException {
-        ChunkId id = ChunkPath.parse(call.rawPath());
+        String path = call.rawPath();
         String method = call.method();
+        if (path.equals(BATCH)) {
+            if (!method.equals("POST")) {
+                throw new HttpStatusException(405, "batch requests are POSTs");
+            }
+            return batch(call);
+        }
+        if (path.startsWith(PACKS)) {
+            return pack(call);
+        }
+        ChunkId id = ChunkPath.parse(path);
         if (id == null) {
-            throw new HttpStatusException(400, "not a chunk path: " + call.rawPath()
+            throw new HttpStatusException(400, "not a chunk path: " + path
                     + " (expected /XXXX/<64 hex digits>.cacnk)");
         }
         return switch (method) {
@@ -81,6 +128,37 @@ public final class ChunkServer implements Service, StoreServer {
             case "PUT" -> put(id, call);
             default -> throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
         };
+    }
+
+    /** {@code POST /batch}: the frames of the ids in the body, streamed in order. */
+    private Reply batch(Call call) throws IOException {
+        List<ChunkId> ids = BatchReply.parseIds(call.body(BatchReply.MAX_IDS * ChunkId.LENGTH));
+        return Reply.streamed(200, Reply.OCTETS, -1, null, new BatchReply(ids, id -> {
+            try {
+                return fetches.get(id, () -> store.getStored(id));
+            } catch (ChunkMissingException e) {
+                return null;
+            }
+        }));
+    }
+
+    /** {@code GET/HEAD /packs/<id>.capack|.capidx}, with ranges. */
+    private Reply pack(Call call) throws IOException {
+        Matcher m = PACK_FILE.matcher(call.rawPath());
+        if (!m.matches()) {
+            throw new HttpStatusException(400, "not a pack path: " + call.rawPath()
+                    + " (expected /packs/<64 hex digits>.capack or .capidx)");
+        }
+        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
+            throw new HttpStatusException(405, "packs are read with GET and HEAD");
+        }
+        String name = m.group(1) + m.group(2);
+        if (packStore == null) {
+            throw new HttpStatusException(404, "pack " + name + " not found (this chunk-server serves no packs: "
+                    + "its first store is not a local directory)");
+        }
+        return FileReply.of(packStore.resolve(PackId.DIRECTORY).resolve(name), call.header("Range"), Reply.OCTETS,
+                "pack " + name).withHeader("ETag", "\"" + name + "\"");
     }
 
     private Reply get(ChunkId id) throws IOException {

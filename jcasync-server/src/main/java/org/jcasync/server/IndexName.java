@@ -1,6 +1,11 @@
 package org.jcasync.server;
 
-/** The index file a request names: the last segment of its path, a plain {@code .caibx} or {@code .caidx} name. */
+import org.jcasync.pack.ChunkMap;
+
+/**
+ * The index file a request names: the last segment of its path, a plain {@code .caibx} or {@code .caidx} name, or
+ * the chunk map beside one ({@code .caibx.camap}, {@code .caidx.camap}).
+ */
 public final class IndexName {
     private IndexName() {
     }
@@ -19,9 +24,16 @@ public final class IndexName {
                 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
             throw new HttpStatusException(400, "bad index name '" + name + "'");
         }
-        if (!name.endsWith(".caibx") && !name.endsWith(".caidx")) {
-            throw new HttpStatusException(400, "bad index name '" + name + "': only .caibx and .caidx files are served");
+        String index = isChunkMap(name) ? name.substring(0, name.length() - ChunkMap.SUFFIX.length()) : name;
+        if (!index.endsWith(".caibx") && !index.endsWith(".caidx")) {
+            throw new HttpStatusException(400, "bad index name '" + name
+                    + "': only .caibx and .caidx files and their .camap chunk maps are served");
         }
         return name;
+    }
+
+    /** Whether {@code name} names a chunk map rather than an index. */
+    public static boolean isChunkMap(String name) {
+        return name.endsWith(ChunkMap.SUFFIX);
     }
 }

@@ -1,6 +1,7 @@
 package org.jcasync.server;
 
 import org.jcasync.index.IndexReader;
+import org.jcasync.pack.ChunkMap;
 import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.TransportOptions;
 
@@ -16,7 +17,8 @@ import java.util.concurrent.Semaphore;
 
 /**
  * An HTTP index store, as desync's index-server: {@code GET/HEAD/PUT /<name>} where the name is the last path
- * segment and a plain {@code .caibx}/{@code .caidx} file name (else 400). Files live in one upstream: a local
+ * segment and a plain {@code .caibx}/{@code .caidx} file name, or the {@code .camap} chunk map beside one (else
+ * 400). Chunk maps are checked for their magic, size and checksum. Files live in one upstream: a local
  * directory or any location {@link StoreRegistry} reads and writes. GET checks the file is a valid index before
  * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
  * atomically. At most a few index files are held in memory at once.
@@ -113,25 +115,39 @@ public final class IndexServer implements Service, StoreServer {
         try {
             b = registry.readFile(locate(name), transport);
         } catch (NoSuchFileException | FileNotFoundException e) {
-            throw new HttpStatusException(404, "index " + name + " not found");
+            throw new HttpStatusException(404, kind(name) + " " + name + " not found");
         }
         if (head) {
             return Reply.status(200);
         }
         try {
-            IndexReader.read(new ByteArrayInputStream(b), name);
+            validate(b, name);
         } catch (IOException e) {
-            throw new HttpStatusException(500, "stored index " + name + " is not valid: " + e.getMessage());
+            throw new HttpStatusException(500, "stored " + kind(name) + " " + name + " is not valid: "
+                    + e.getMessage());
         }
         return Reply.octets(b);
+    }
+
+    /** Checks an index file, or a chunk map's magic, size and checksum (its index may not be there yet). */
+    private static void validate(byte[] file, String name) throws IOException {
+        if (IndexName.isChunkMap(name)) {
+            ChunkMap.check(file, name);
+        } else {
+            IndexReader.read(new ByteArrayInputStream(file), name);
+        }
+    }
+
+    private static String kind(String name) {
+        return IndexName.isChunkMap(name) ? "chunk map" : "index";
     }
 
     private Reply put(String name, Call call) throws IOException {
         byte[] body = call.body(maxIndexSize);
         try {
-            IndexReader.read(new ByteArrayInputStream(body), name);
+            validate(body, name);
         } catch (IOException e) {
-            throw new HttpStatusException(415, "index " + name + " refused: " + e.getMessage());
+            throw new HttpStatusException(415, kind(name) + " " + name + " refused: " + e.getMessage());
         }
         registry.writeFile(locate(name), body, transport);
         return Reply.text(200, "stored");

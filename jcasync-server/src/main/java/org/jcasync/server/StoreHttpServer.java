@@ -23,6 +23,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -174,17 +175,37 @@ public final class StoreHttpServer implements Closeable {
         @Override
         public boolean handle(Request request, Response response, Callback callback) {
             inFlight.incrementAndGet();
-            Reply reply;
+            Callback done = Callback.from(callback, inFlight::decrementAndGet);
+            boolean permit = false;
             try {
-                reply = answer(request);
+                Reply reply = refusal(request);
+                if (reply == null) {
+                    try {
+                        working.acquire();
+                        permit = true;
+                        reply = answer(request);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        reply = Reply.text(503, "the " + name + " is stopping");
+                    }
+                }
+                send(request, response, done, reply);
             } catch (Throwable t) {
-                reply = Reply.text(500, "internal error: " + t);
+                if (response.isCommitted()) {
+                    done.failed(t);
+                } else {
+                    send(request, response, done, Reply.text(500, "internal error: " + t));
+                }
+            } finally {
+                if (permit) {
+                    working.release();
+                }
             }
-            send(request, response, Callback.from(callback, inFlight::decrementAndGet), reply);
             return true;
         }
 
-        private Reply answer(Request request) {
+        /** The reply to an unauthorized request or to the health check, else null. */
+        private Reply refusal(Request request) {
             if (expected != null) {
                 String got = request.getHeaders().get(HttpHeader.AUTHORIZATION);
                 if (got == null || !MessageDigest.isEqual(expected, got.getBytes(StandardCharsets.UTF_8))) {
@@ -193,41 +214,67 @@ public final class StoreHttpServer implements Closeable {
             }
             String method = request.getMethod();
             if (request.getHttpURI().getPath().equals("/") && (method.equals("GET") || method.equals("HEAD"))) {
-                return Reply.text(200, "jcasync " + name);
+                StringBuilder health = new StringBuilder("jcasync " + name);
+                for (String c : service.capabilities()) {
+                    health.append('\n').append(c);
+                }
+                return Reply.text(200, health.toString());
             }
-            try {
-                working.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Reply.text(503, "the " + name + " is stopping");
-            }
+            return null;
+        }
+
+        private Reply answer(Request request) {
             try {
                 return service.serve(new JettyCall(request));
             } catch (HttpStatusException e) {
                 return Reply.text(e.status(), e.getMessage());
             } catch (IOException | RuntimeException e) {
                 return Reply.text(500, String.valueOf(e.getMessage()).replace('\n', ' '));
-            } finally {
-                working.release();
             }
         }
 
+        /** Sends the reply; a streamed body is written here, on the request's thread, before it returns. */
         private void send(Request request, Response response, Callback callback, Reply reply) {
             response.setStatus(reply.status());
-            if (reply.body() == null) {
+            reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
+            if (reply.status() == 405) {
+                response.getHeaders().put(HttpHeader.ALLOW, service.allowedMethods(request.getHttpURI().getPath(), options.writable()));
+            }
+            if (reply.body() == null && reply.stream() == null) {
                 response.write(true, ByteBuffer.allocate(0), callback);
                 return;
             }
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, reply.contentType());
-            response.getHeaders().put(HttpHeader.CONTENT_LENGTH, reply.body().length);
-            if (reply.status() == 405) {
-                response.getHeaders().put(HttpHeader.ALLOW, options.writable() ? "GET, HEAD, PUT" : "GET, HEAD");
+            long length = reply.body() != null ? reply.body().length : reply.length();
+            if (length >= 0) {
+                response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
             }
             if (!drained(request)) {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
             boolean head = request.getMethod().equals("HEAD");
-            response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(reply.body()), callback);
+            if (head || reply.body() != null) {
+                response.write(true, head ? ByteBuffer.allocate(0) : ByteBuffer.wrap(reply.body()), callback);
+                return;
+            }
+            OutputStream out = Content.Sink.asOutputStream(response);
+            try {
+                reply.stream().writeTo(out);
+                out.close();
+            } catch (IOException | RuntimeException e) {
+                if (!response.isCommitted()) {
+                    // Nothing sent yet: the failure can still be told properly.
+                    response.reset();
+                    send(request, response, callback, Reply.text(500, String.valueOf(e.getMessage())
+                            .replace('\n', ' ')));
+                    return;
+                }
+                // Not closed: a close would end the reply as if it were complete. Failing the request aborts the
+                // connection, so the client sees the reply truncated.
+                callback.failed(e);
+                return;
+            }
+            callback.succeeded();
         }
     }
 
@@ -274,6 +321,11 @@ public final class StoreHttpServer implements Closeable {
         @Override
         public String decodedPath() {
             return request.getHttpURI().getDecodedPath();
+        }
+
+        @Override
+        public String header(String name) {
+            return request.getHeaders().get(name);
         }
 
         @Override

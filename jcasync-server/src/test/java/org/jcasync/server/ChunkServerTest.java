@@ -103,7 +103,7 @@ class ChunkServerTest {
         start(store, ServerOptions.loopback());
         HttpResponse<byte[]> r = http.get("/");
         assertThat(r.statusCode()).isEqualTo(200);
-        assertThat(Http.text(r)).isEqualTo("jcasync chunk-server\n");
+        assertThat(Http.text(r)).isEqualTo("jcasync chunk-server\nbatch\n");
     }
 
     @Test

@@ -57,6 +57,33 @@ class IndexServerTest {
     }
 
     @Test
+    void chunkMapsBesideIndexesAreServedAndChecked() throws Exception {
+        byte[] idx = index(5);
+        byte[] map = org.jcasync.pack.ChunkMap.build(idx, org.jcasync.index.IndexReader.read(
+                new java.io.ByteArrayInputStream(idx), "v1.caibx"), i -> null).toBytes();
+        Files.write(dir.resolve("v1.caibx"), idx);
+        Files.write(dir.resolve("v1.caibx.camap"), map);
+        start(ServerOptions.loopback().withWritable(true));
+        assertThat(http.get("/v1.caibx.camap").body()).isEqualTo(map);
+        assertThat(http.head("/v1.caibx.camap").statusCode()).isEqualTo(200);
+        HttpResponse<byte[]> missing = http.get("/v2.caidx.camap");
+        assertThat(missing.statusCode()).isEqualTo(404);
+        assertThat(Http.text(missing)).contains("chunk map v2.caidx.camap not found");
+        assertThat(http.get("/v1.camap").statusCode()).isEqualTo(400);
+        assertThat(http.put("/t.caidx.camap", map).statusCode()).isEqualTo(200);
+        assertThat(Files.readAllBytes(dir.resolve("t.caidx.camap"))).isEqualTo(map);
+        byte[] corrupt = map.clone();
+        corrupt[40] ^= 1;
+        HttpResponse<byte[]> refused = http.put("/v3.caibx.camap", corrupt);
+        assertThat(refused.statusCode()).isEqualTo(415);
+        assertThat(Http.text(refused)).contains("checksum mismatch");
+        assertThat(http.put("/v3.caibx.camap", idx).statusCode()).isEqualTo(415);
+        assertThat(Files.exists(dir.resolve("v3.caibx.camap"))).isFalse();
+        Files.write(dir.resolve("v4.caibx.camap"), corrupt);
+        assertThat(http.get("/v4.caibx.camap").statusCode()).isEqualTo(500);
+    }
+
+    @Test
     void getAndHeadOfIndexFiles() throws Exception {
         byte[] idx = index(10);
         Files.write(dir.resolve("v1.caibx"), idx);

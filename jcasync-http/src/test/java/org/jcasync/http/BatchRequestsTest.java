@@ -1,0 +1,223 @@
+package org.jcasync.http;
+
+import org.jcasync.chunk.ChunkId;
+import org.jcasync.server.ChunkServer;
+import org.jcasync.server.RequestLogger;
+import org.jcasync.server.ServerOptions;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreException;
+import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreStats;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@link HttpStore} against a real jcasync chunk-server: batches of chunks go in one batch request each. */
+class BatchRequestsTest {
+    @TempDir
+    Path dir;
+    LocalStore local;
+    final List<ChunkId> ids = new ArrayList<>();
+    final List<byte[]> data = new ArrayList<>();
+    final StringWriter log = new StringWriter();
+    ChunkServer server;
+
+    @BeforeEach
+    void chunks() throws IOException {
+        local = new LocalStore(dir.resolve("store"), StoreOptions.DEFAULT);
+        Random r = new Random(7);
+        for (int i = 0; i < 200; i++) {
+            byte[] d = new byte[500 + r.nextInt(20_000)];
+            r.nextBytes(d);
+            Arrays.fill(d, 0, d.length / 3, (byte) i);
+            ChunkId id = HttpStoreTest.id(d);
+            local.put(id, d, 0, d.length);
+            ids.add(id);
+            data.add(d);
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private HttpStore serve(ChunkStore upstream) throws IOException {
+        server = new ChunkServer(upstream, null, StoreOptions.DEFAULT, ServerOptions.loopback()
+                .withRequestLog(new RequestLogger(log, false))).start();
+        return new HttpStore(server.uris().getFirst(), StoreOptions.DEFAULT, HttpStoreTest.FAST);
+    }
+
+    private List<String> requests() {
+        return log.toString().lines().map(l -> l.split(" ")[2] + " " + l.split(" ")[3]).toList();
+    }
+
+    @Test
+    void batchesGoInOneRequestEach() throws Exception {
+        try (HttpStore s = serve(local)) {
+            Map<ChunkId, byte[]> heard = new ConcurrentHashMap<>();
+            for (int i = 0; i < ids.size(); i += 16) {
+                List<ChunkId> batch = ids.subList(i, Math.min(ids.size(), i + 16));
+                byte[][] got = s.getAll(batch, (id, d, stored) -> heard.put(id, stored));
+                for (int k = 0; k < batch.size(); k++) {
+                    assertThat(got[k]).isEqualTo(data.get(i + k));
+                }
+            }
+            assertThat(heard).hasSize(200);
+            for (ChunkId id : ids) {
+                assertThat(heard.get(id)).isEqualTo(Files.readAllBytes(local.chunkPath(id)));
+            }
+            // 13 requests for 200 chunks: one per batch, none per chunk.
+            assertThat(requests()).hasSize(13).allMatch(r -> r.equals("POST /batch"));
+            StoreStats st = s.stats().getFirst();
+            assertThat(st.requests()).isEqualTo(13);
+            assertThat(st.chunks()).isEqualTo(200);
+            assertThat(st.retries()).isZero();
+        }
+    }
+
+    @Test
+    void missingChunksAreNullAndSingleChunksUseAGet() throws Exception {
+        ChunkId absent = HttpStoreTest.id("not stored".getBytes());
+        try (HttpStore s = serve(local)) {
+            byte[][] got = s.getAll(List.of(ids.get(0), absent, ids.get(1)));
+            assertThat(got[0]).isEqualTo(data.get(0));
+            assertThat(got[1]).isNull();
+            assertThat(got[2]).isEqualTo(data.get(1));
+            assertThat(s.get(ids.get(5))).isEqualTo(data.get(5));
+            assertThat(requests()).containsExactly("POST /batch", "GET " + path(ids.get(5)));
+        }
+    }
+
+    static String path(ChunkId id) {
+        return "/" + id.toHex().substring(0, 4) + "/" + id.toHex() + ".cacnk";
+    }
+
+    /** An upstream whose reads of one chunk fail a given number of times (then the reply breaks off there). */
+    private ChunkStore failing(ChunkId bad, int failures, AtomicInteger readsOfFirst) {
+        AtomicInteger left = new AtomicInteger(failures);
+        return new ChunkStore() {
+            @Override
+            public byte[] get(ChunkId id) throws IOException {
+                return local.get(id);
+            }
+
+            @Override
+            public byte[] getStored(ChunkId id) throws IOException {
+                if (id.equals(ids.getFirst())) {
+                    readsOfFirst.incrementAndGet();
+                }
+                if (id.equals(bad) && left.getAndDecrement() > 0) {
+                    throw new IOException("upstream failure");
+                }
+                return local.getStored(id);
+            }
+
+            @Override
+            public boolean has(ChunkId id) throws IOException {
+                return local.has(id);
+            }
+
+            @Override
+            public String location() {
+                return "failing";
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    @Test
+    void aBrokenReplyIsResumedWithTheChunksItDidNotBring() throws Exception {
+        AtomicInteger readsOfFirst = new AtomicInteger();
+        List<ChunkId> batch = ids.subList(0, 100);
+        try (HttpStore s = serve(failing(ids.get(60), 1, readsOfFirst))) {
+            byte[][] got = s.getAll(batch);
+            for (int k = 0; k < batch.size(); k++) {
+                assertThat(got[k]).isEqualTo(data.get(k));
+            }
+            assertThat(requests()).containsExactly("POST /batch", "POST /batch");
+            // The frames before the break were kept: the first chunk was read once.
+            assertThat(readsOfFirst.get()).isEqualTo(1);
+            assertThat(s.stats().getFirst().chunks()).isEqualTo(100);
+        }
+    }
+
+    @Test
+    void aReplyThatKeepsBreakingIsAClearErrorAfterTheRetries() throws Exception {
+        // A server whose replies always break off in the middle of the first frame.
+        Files.createDirectories(dir.resolve("web"));
+        try (StoreServer web = StoreServer.start(dir.resolve("web"))) {
+            byte[] frame = Files.readAllBytes(local.chunkPath(ids.getFirst()));
+            byte[] cut = new byte[BatchFrames.HEADER + frame.length / 2];
+            ids.getFirst().copyTo(cut, 0);
+            java.nio.ByteBuffer.wrap(cut).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(36, frame.length);
+            System.arraycopy(frame, 0, cut, BatchFrames.HEADER, frame.length / 2);
+            for (int i = 0; i < 5; i++) {
+                web.fault("/batch", StoreServer.serve(cut));
+            }
+            try (HttpStore s = new HttpStore(URI.create(web.url("store")), StoreOptions.DEFAULT,
+                    HttpStoreTest.FAST)) {
+                assertThatThrownBy(() -> s.getAll(ids.subList(0, 10))).isInstanceOf(StoreException.class)
+                        .hasMessage("batch request to " + web.url("store/batch") + ": the reply broke off after 0 of "
+                                + "10 chunks; 10 of 10 chunks (the first " + ids.getFirst()
+                                + ") not received after 4 attempts");
+                assertThat(web.requests("/batch")).isEqualTo(4);
+            }
+        }
+    }
+
+    @Test
+    void anUpstreamThatKeepsFailingIsAClearError() throws Exception {
+        try (HttpStore s = serve(failing(ids.get(3), Integer.MAX_VALUE, new AtomicInteger()))) {
+            // Three frames arrive, then the reply breaks off; asked again, the server fails before any frame.
+            assertThatThrownBy(() -> s.getAll(ids.subList(0, 10))).isInstanceOf(StoreException.class)
+                    .hasMessage("batch of 7 chunks from " + server.uris().getFirst() + ": HTTP 500 after 4 attempts");
+            assertThat(requests()).hasSize(5);
+        }
+    }
+
+    @Test
+    void serversWithoutBatchesAreReadChunkByChunk() throws Exception {
+        Files.createDirectories(dir.resolve("web"));
+        Files.move(local.root(), dir.resolve("web/store"));
+        for (int status : new int[] {405, 501, 403}) {
+            try (StoreServer web = StoreServer.start(dir.resolve("web"))) {
+                web.fault("/batch", StoreServer.status(status));
+                try (HttpStore s = new HttpStore(URI.create(web.url("store")), StoreOptions.DEFAULT,
+                        HttpStoreTest.FAST)) {
+                    byte[][] got = s.getAll(ids.subList(0, 16));
+                    for (int k = 0; k < 16; k++) {
+                        assertThat(got[k]).isEqualTo(data.get(k));
+                    }
+                    s.getAll(ids.subList(16, 32));
+                    assertThat(web.log()).as("HTTP " + status).filteredOn(l -> l.startsWith("POST"))
+                            .containsExactly("POST /store/batch");
+                    assertThat(web.requests(".cacnk")).isEqualTo(32);
+                }
+            }
+        }
+    }
+}
