@@ -28,7 +28,8 @@ final class ServerCommandOptions {
                     + " port 0 picks a free one (default: 127.0.0.1:8080)")
     List<String> listen = new ArrayList<>();
 
-    @Option(names = {"-w", "--writable", "--writeable"}, description = "Accept uploads (PUT)")
+    @Option(names = {"-w", "--writable", "--writeable"},
+            description = "Accept uploads (PUT) from clients with the --authorization value (required with -w)")
     boolean writable;
 
     @Option(names = "--cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate (chain)")
@@ -80,6 +81,10 @@ final class ServerCommandOptions {
         }
         if (addresses.isEmpty()) {
             addresses.add(ListenAddress.DEFAULT);
+        }
+        if (writable && authorization() == null) {
+            throw new UserException("-w needs --authorization (or $DESYNC_HTTP_AUTH): uploads are accepted only from "
+                    + "clients that present it");
         }
         return new ServerOptions(addresses, writable, authorization(),
                 cert == null ? null : new TlsFiles(cert, key, mutualTls ? clientCa : null), requestLog,
