@@ -2,8 +2,8 @@ package org.jcasync.pack;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
+import org.jcasync.store.BatchReadStore;
 import org.jcasync.store.ChunkInvalidException;
-import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.Compression;
 import org.jcasync.store.FetchListener;
@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * memory budget; the extract's requests are then served from what arrived. Every chunk is verified by its id; a
  * chunk a pack cannot give (missing pack, wrong bytes) is taken from the loose store instead, or reported.
  */
-public final class PackedStore implements ChunkStore {
+public final class PackedStore extends BatchReadStore {
     /** Prefetched bytes not yet taken by the extract. */
     private static final int BUDGET_BYTES = 96 << 20;
 
@@ -278,20 +278,6 @@ public final class PackedStore implements ChunkStore {
                 throw new IOException("pack " + r.pack() + ": range " + r.ranges().get(i) + " never arrived");
             }
         }
-    }
-
-    @Override
-    public byte[] get(ChunkId id) throws IOException {
-        byte[] d = getAll(List.of(id))[0];
-        if (d == null) {
-            throw new ChunkMissingException(id, location());
-        }
-        return d;
-    }
-
-    @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
     }
 
     @Override

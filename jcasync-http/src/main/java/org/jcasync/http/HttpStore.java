@@ -1,6 +1,7 @@
 package org.jcasync.http;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.BatchReadStore;
 import org.jcasync.store.ChunkInvalidException;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.Compression;
@@ -32,7 +33,7 @@ import java.util.concurrent.atomic.LongAdder;
  * reply (static servers, casync's and desync's servers, CDNs refusing POST) means no, remembered for the store's life, and chunks are then
  * fetched one request each. Frames of a reply that breaks off are kept; the rest are asked for again.
  */
-public final class HttpStore implements WritableChunkStore {
+public final class HttpStore extends BatchReadStore implements WritableChunkStore {
     private final HttpLocation base;
     private final StoreOptions options;
     private final HttpTransport transport;
@@ -88,20 +89,6 @@ public final class HttpStore implements WritableChunkStore {
     @Override
     public String location() {
         return base.display();
-    }
-
-    @Override
-    public byte[] get(ChunkId id) throws IOException {
-        byte[] d = getAll(List.of(id))[0];
-        if (d == null) {
-            throw new ChunkMissingException(id, location());
-        }
-        return d;
-    }
-
-    @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
     }
 
     /** A downloaded chunk: its frame and what it decompresses to (not yet verified). */

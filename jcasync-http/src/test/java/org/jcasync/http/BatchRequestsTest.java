@@ -68,8 +68,21 @@ class BatchRequestsTest {
         return new HttpStore(server.uris().getFirst(), StoreOptions.DEFAULT, HttpStoreTest.FAST);
     }
 
-    private List<String> requests() {
-        return log.toString().lines().map(l -> l.split(" ")[2] + " " + l.split(" ")[3]).toList();
+    /**
+     * The requests in the server's log. The server logs a request once its reply is sent, so the client may have its
+     * answer before the line is there: wait (at most 2 s) until the log stops growing.
+     */
+    private List<String> requests() throws InterruptedException {
+        String before = log.toString();
+        for (int i = 0; i < 20; i++) {
+            Thread.sleep(100);
+            String now = log.toString();
+            if (now.equals(before)) {
+                break;
+            }
+            before = now;
+        }
+        return before.lines().map(l -> l.split(" ")[2] + " " + l.split(" ")[3]).toList();
     }
 
     @Test

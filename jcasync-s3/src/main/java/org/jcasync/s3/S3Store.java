@@ -1,6 +1,7 @@
 package org.jcasync.s3;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.BatchReadStore;
 import org.jcasync.store.ChunkInvalidException;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.Compression;
@@ -27,7 +28,7 @@ import java.util.function.Predicate;
  * verified against its id; a batch is downloaded concurrently (virtual threads, at most
  * {@link org.jcasync.store.TransportOptions#maxInFlight()} requests in flight).
  */
-public final class S3Store implements PrunableChunkStore {
+public final class S3Store extends BatchReadStore implements PrunableChunkStore {
     private final S3Bucket bucket;
     private final StoreOptions options;
     private final AtomicLong delivered = new AtomicLong();
@@ -58,11 +59,6 @@ public final class S3Store implements PrunableChunkStore {
         verify(List.of(id), new byte[][] {data});
         delivered.incrementAndGet();
         return data;
-    }
-
-    @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
     }
 
     /** Downloads the batch concurrently, then verifies it in one multi-buffer digest call. */

@@ -1,8 +1,7 @@
 package org.jcasync.ssh;
 
 import org.jcasync.chunk.ChunkId;
-import org.jcasync.store.ChunkMissingException;
-import org.jcasync.store.ChunkStore;
+import org.jcasync.store.BatchReadStore;
 import org.jcasync.store.FetchListener;
 import org.jcasync.store.StoreException;
 import org.jcasync.store.StoreOptions;
@@ -30,7 +29,7 @@ import java.util.function.Supplier;
  * against its id. casync's server answers each id once per session, so an id asked again goes to another session
  * (a session that asked too many is retired and replaced); a small cache of recent frames makes that rare.
  */
-public final class CasyncRemoteStore implements ChunkStore {
+public final class CasyncRemoteStore extends BatchReadStore {
     /** Most ssh sessions at once. */
     static final int MAX_SESSIONS = 4;
     /** Requests in flight on one session before another is started. */
@@ -79,22 +78,8 @@ public final class CasyncRemoteStore implements ChunkStore {
     }
 
     @Override
-    public byte[] get(ChunkId id) throws IOException {
-        byte[] b = getAll(List.of(id))[0];
-        if (b == null) {
-            throw new ChunkMissingException(id, location);
-        }
-        return b;
-    }
-
-    @Override
     public boolean has(ChunkId id) throws IOException {
         return getAll(List.of(id))[0] != null;
-    }
-
-    @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.jcasync.ssh;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.BatchReadStore;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.Compression;
 import org.jcasync.store.FetchListener;
@@ -27,7 +28,7 @@ import java.util.function.Predicate;
  * one {@link SftpClient} session (restarted after a transport failure) with many requests in flight. Chunks are
  * written to a temporary name and renamed, so readers never see a partial chunk; every chunk read is verified.
  */
-public final class SftpStore implements PrunableChunkStore {
+public final class SftpStore extends BatchReadStore implements PrunableChunkStore {
     private final String location;
     private final String root;
     private final StoreOptions options;
@@ -59,20 +60,6 @@ public final class SftpStore implements PrunableChunkStore {
     @Override
     public String location() {
         return location;
-    }
-
-    @Override
-    public byte[] get(ChunkId id) throws IOException {
-        byte[] b = getAll(List.of(id))[0];
-        if (b == null) {
-            throw new ChunkMissingException(id, location);
-        }
-        return b;
-    }
-
-    @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
     }
 
     @Override
