@@ -50,10 +50,54 @@ public final class Tools {
     /** The command line running {@code jcasync ARGS} (java, options, the jar, the arguments). */
     public static List<String> jcasyncCommand(String... args) {
         List<String> cmd = new ArrayList<>(List.of(System.getProperty("jcasync.java", "java"),
-                "--enable-native-access=ALL-UNNAMED", "-Xmx1g", "-jar",
-                System.getProperty("jcasync.jar", "target/jcasync.jar")));
+                "--enable-native-access=ALL-UNNAMED", "-Xmx1g"));
+        cmd.addAll(startOptions());
+        cmd.addAll(List.of("-jar", jar()));
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    private static String jar() {
+        return System.getProperty("jcasync.jar", "target/jcasync.jar");
+    }
+
+    private static List<String> startOptions;
+
+    /**
+     * The launcher's start-up options (C1 only, the ahead-of-time class cache, JVM logging off), so the suite's
+     * thousand-odd short runs start as fast as users' do. The cache is recorded once per test JVM from the training
+     * run; without it the runs just start slower.
+     */
+    private static synchronized List<String> startOptions() {
+        if (startOptions != null) {
+            return startOptions;
+        }
+        List<String> o = new ArrayList<>(List.of("-XX:+UseParallelGC", "-Xlog:disable", "-Xlog:all=error:stderr",
+                "-XX:TieredStopAtLevel=1"));
+        Path aot = Path.of(jar()).resolveSibling("it-jcasync.aot");
+        try {
+            if (!Files.exists(aot) || Files.getLastModifiedTime(aot).compareTo(
+                    Files.getLastModifiedTime(Path.of(jar()))) < 0) {
+                Files.deleteIfExists(aot);
+                Process p = new ProcessBuilder(System.getProperty("jcasync.java", "java"),
+                        "--enable-native-access=ALL-UNNAMED", "-XX:AOTCacheOutput=" + aot, "-cp", jar(),
+                        "org.jcasync.cli.Training").redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    Files.deleteIfExists(aot);
+                }
+            }
+            if (Files.exists(aot)) {
+                o.add("-XX:AOTCache=" + aot);
+            }
+        } catch (IOException e) {
+            // No cache: slower starts only.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        startOptions = List.copyOf(o);
+        return startOptions;
     }
 
     /** Runs {@code casync ARGS} in {@code dir}; skips the test when casync is missing (fails on CI). */
