@@ -77,9 +77,9 @@ final class CasyncOptions {
     String rateLimit;
 
     @Option(names = "--packs", paramLabel = "MODE",
-            description = {"make, pack: no (default for make), yes (also put the new chunks into a pack and write",
-                    "INDEX.camap), only (packed-only store: loose copies removed; casync cannot read it).",
-                    "extract, list, mtree, digest: auto (default; use INDEX.camap when the index has one) or no"})
+            description = "make, pack: no (default for make), yes (also put the new chunks into a pack and write "
+                    + "INDEX.camap), only (packed-only store: loose copies removed; casync cannot read it). "
+                    + "extract, list, mtree, digest: auto (default; use INDEX.camap when the index has one) or no")
     String packs;
 
     @Option(names = "--concurrency", paramLabel = "N",
