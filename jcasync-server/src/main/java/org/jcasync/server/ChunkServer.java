@@ -9,7 +9,6 @@ import org.jcasync.store.StoreOptions;
 import org.jcasync.store.WritableChunkStore;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -24,7 +23,7 @@ import java.util.regex.Pattern;
  * packs of a local store directory with range requests ({@link FileReply}). Any other path is 400. Concurrent
  * reads of one chunk share one upstream read.
  */
-public final class ChunkServer implements Service, StoreServer {
+public final class ChunkServer extends ServedService<ChunkServer> {
     /** Largest uncompressed chunk accepted by default (8 MiB; casync's default maximum is 256 KiB). */
     public static final int DEFAULT_MAX_CHUNK_SIZE = 8 << 20;
 
@@ -33,7 +32,6 @@ public final class ChunkServer implements Service, StoreServer {
     private final StoreOptions storeOptions;
     private final SingleFlight<ChunkId, byte[]> fetches = new SingleFlight<>();
     private final Path packStore;
-    private final StoreHttpServer http;
 
     /**
      * A chunk server (not started) of {@code store}.
@@ -57,32 +55,11 @@ public final class ChunkServer implements Service, StoreServer {
         if (options.writable() && writable == null) {
             throw new IllegalArgumentException("a writable chunk-server needs a writable store");
         }
+        super("chunk-server", options);
         this.store = store;
         this.writable = options.writable() ? writable : null;
         this.storeOptions = storeOptions;
         this.packStore = packStore;
-        this.http = new StoreHttpServer("chunk-server", options, this);
-    }
-
-    @Override
-    public ChunkServer start() throws IOException {
-        http.start();
-        return this;
-    }
-
-    @Override
-    public List<URI> uris() {
-        return http.uris();
-    }
-
-    @Override
-    public void join() throws InterruptedException {
-        http.join();
-    }
-
-    @Override
-    public void close() {
-        http.close();
     }
 
     @Override

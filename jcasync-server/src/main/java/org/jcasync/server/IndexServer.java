@@ -8,11 +8,9 @@ import org.jcasync.store.TransportOptions;
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -23,7 +21,7 @@ import java.util.concurrent.Semaphore;
  * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
  * atomically. At most a few index files are held in memory at once.
  */
-public final class IndexServer implements Service, StoreServer {
+public final class IndexServer extends ServedService<IndexServer> {
     /** Largest index accepted by default (256 MiB: about 6.7 million chunks). */
     public static final int DEFAULT_MAX_INDEX_SIZE = 256 << 20;
     private static final int TRANSFERS = 4;
@@ -34,7 +32,6 @@ public final class IndexServer implements Service, StoreServer {
     private final int maxIndexSize;
     private final boolean writable;
     private final Semaphore transfers = new Semaphore(TRANSFERS, true);
-    private final StoreHttpServer http;
 
     /**
      * An index server (not started) for the files at {@code location} (a local directory, which must exist, or a
@@ -46,33 +43,12 @@ public final class IndexServer implements Service, StoreServer {
         if (local != null && !Files.isDirectory(local)) {
             throw new NoSuchFileException(local.toString(), null, "index store directory not found");
         }
+        super("index-server", options);
         this.location = location;
         this.registry = registry;
         this.transport = transport;
         this.maxIndexSize = maxIndexSize;
-        this.http = new StoreHttpServer("index-server", options, this);
         this.writable = options.writable();
-    }
-
-    @Override
-    public IndexServer start() throws IOException {
-        http.start();
-        return this;
-    }
-
-    @Override
-    public List<URI> uris() {
-        return http.uris();
-    }
-
-    @Override
-    public void join() throws InterruptedException {
-        http.join();
-    }
-
-    @Override
-    public void close() {
-        http.close();
     }
 
     @Override
