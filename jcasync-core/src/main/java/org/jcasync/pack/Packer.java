@@ -226,15 +226,4 @@ public final class Packer {
     public boolean packed(ChunkId id) {
         return locate(id) != null;
     }
-
-    /** Chunk ids of every pack, for reports. */
-    public Map<ChunkId, PackId> allChunks() {
-        Map<ChunkId, PackId> m = new HashMap<>();
-        for (PackIndex p : packs.values()) {
-            for (int i = 0; i < p.size(); i++) {
-                m.putIfAbsent(p.entry(i).id(), p.pack());
-            }
-        }
-        return m;
-    }
 }
