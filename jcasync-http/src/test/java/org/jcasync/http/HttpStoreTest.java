@@ -352,7 +352,8 @@ class HttpStoreTest {
 
     @Test
     void manyRequestsInFlightFromSeveralThreads() throws Exception {
-        server.delay(20);
+        // Long enough that requests overlap at the server even on a slow, busy CI machine.
+        server.delay(200);
         try (HttpStore s = open(FAST); ExecutorService pool = Executors.newFixedThreadPool(3)) {
             List<Future<byte[][]>> fs = new ArrayList<>();
             for (int i = 0; i < ids.size(); i += 8) {
@@ -372,7 +373,7 @@ class HttpStoreTest {
 
     @Test
     void concurrencyNeverExceedsTheMaximum() throws Exception {
-        server.delay(10);
+        server.delay(50);
         TransportOptions two = new TransportOptions(FAST.timeout(), 2, 3, FAST.retryDelay(), null, null, null, null,
                 false, 0);
         try (HttpStore s = open(two)) {
