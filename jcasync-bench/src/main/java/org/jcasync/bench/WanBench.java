@@ -92,10 +92,15 @@ final class WanBench {
                     tmp.resolve("c.caibx").toString(), imgC.toString()));
             Files.move(tmp, www);
         }
-        if (!Files.isRegularFile(www.resolve("c.caibx.camap"))) {
+        if (!Files.isRegularFile(www.resolve("c.caibx.camap")) || !namesOwnPack(www.resolve("c.caibx"))) {
             // The versions before C into the same store, then one pack per version, oldest first: what jcasync
-            // make --packs=yes would have written release by release.
+            // make --packs=yes would have written release by release. (Packs and maps of an older jcasync, whose
+            // maps do not name their own pack, are made again.)
             System.err.println("bench: adding imgA, imgB and packs per version to the store (once)...");
+            delete(www.resolve("store").resolve(org.jcasync.pack.PackId.DIRECTORY));
+            for (String v : List.of("a", "b", "c")) {
+                Files.deleteIfExists(www.resolve(v + ".caibx" + org.jcasync.pack.ChunkMap.SUFFIX));
+            }
             for (String v : List.of("a", "b")) {
                 BenchSupport.exec(www, List.of("casync", "make", "--store=" + www.resolve("store"), v + ".caibx",
                         datasets.resolve("img" + v.toUpperCase(Locale.ROOT) + ".raw").toString()));
@@ -173,6 +178,13 @@ final class WanBench {
             }
             delete(work);
         }
+    }
+
+    /** Whether the chunk map beside {@code index} names the index's own pack. */
+    private static boolean namesOwnPack(Path index) throws IOException {
+        Path map = index.resolveSibling(index.getFileName() + org.jcasync.pack.ChunkMap.SUFFIX);
+        return org.jcasync.pack.ChunkMap.parse(Files.readAllBytes(map), IndexReader.read(index).size(),
+                map.toString()).ownPack() != null;
     }
 
     /** One timed extract through a fresh wanem proxy; the output is checked against imgC. */

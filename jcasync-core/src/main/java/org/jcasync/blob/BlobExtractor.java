@@ -317,6 +317,12 @@ public final class BlobExtractor {
             }
         }
         if (table.pendingCount() > 0) {
+            if (!storeTold) {
+                // Chunking the seed takes a while: a store that can tell what is probably missing anyway (the
+                // index's own pack) starts fetching it meanwhile.
+                storeTold = true;
+                store.mayNeed(pendingIds());
+            }
             scanSeedRegions(s, matched);
             phase("seed " + s.path().getFileName() + ": chunked the rest");
         }
@@ -532,13 +538,31 @@ public final class BlobExtractor {
         }
     }
 
-    private void fetchFromStore() throws IOException {
+    /** Whether the store was already given a guess of what it will be asked for ({@code mayNeed}). */
+    private boolean storeTold;
+
+    /** First positions of the distinct chunks still pending. */
+    private List<Integer> pendingFirsts() {
         List<Integer> todo = new ArrayList<>();
         for (int first : table.distinct().values()) {
             if (table.anyPending(first)) {
                 todo.add(first);
             }
         }
+        return todo;
+    }
+
+    /** The distinct chunks still pending. */
+    private List<ChunkId> pendingIds() {
+        List<ChunkId> ids = new ArrayList<>();
+        for (int first : pendingFirsts()) {
+            ids.add(index.id(first));
+        }
+        return ids;
+    }
+
+    private void fetchFromStore() throws IOException {
+        List<Integer> todo = pendingFirsts();
         List<ChunkId> needed = new ArrayList<>(todo.size());
         for (int first : todo) {
             needed.add(index.id(first));

@@ -18,9 +18,14 @@ import java.util.Map;
  * The map names the SHA-512/256 of the index file it was made for, so a map left over from another version of the
  * index is recognized as stale.
  * <p>
- * Layout (little endian): magic {@code CACHKMAP}, u32 version 1, u32 pack count P, u32 chunk count N, u32 zero,
- * the 32-byte digest of the index file, P pack ids (32 bytes each), N entries {u32 pack number or 0xFFFFFFFF for
- * loose, u32 length, u64 offset}, then the SHA-512/256 of everything before it.
+ * Layout (little endian): magic {@code CACHKMAP}, u32 version 1, u32 pack count P, u32 chunk count N, u32 own pack
+ * (the number of the pack made with this index plus one, or 0 for none), the 32-byte digest of the index file, P
+ * pack ids (32 bytes each), N entries {u32 pack number or 0xFFFFFFFF for loose, u32 length, u64 offset}, then the
+ * SHA-512/256 of everything before it.
+ * <p>
+ * The <em>own pack</em> is the pack that received the chunks this index added to the store: when the index is a new
+ * version of an image or tree, its chunks there are what the previous version lacks, so a client updating from the
+ * previous version can start fetching them before it has worked out exactly what its seeds hold.
  */
 public final class ChunkMap {
     /** What is appended to an index's name to name its map. */
@@ -35,10 +40,13 @@ public final class ChunkMap {
     private final int[] pack;
     private final int[] length;
     private final long[] offset;
+    /** Number of the own pack, or -1. */
+    private final int own;
 
-    private ChunkMap(byte[] indexDigest, List<PackId> packs, int[] pack, int[] length, long[] offset) {
+    private ChunkMap(byte[] indexDigest, List<PackId> packs, int own, int[] pack, int[] length, long[] offset) {
         this.indexDigest = indexDigest;
         this.packs = List.copyOf(packs);
+        this.own = own;
         this.pack = pack;
         this.length = length;
         this.offset = offset;
@@ -61,6 +69,14 @@ public final class ChunkMap {
 
     /** The map of {@code index} (whose file bytes are {@code indexFile}), locating each chunk with {@code where}. */
     public static ChunkMap build(byte[] indexFile, Index index, Locator where) {
+        return build(indexFile, index, where, null);
+    }
+
+    /**
+     * The map of {@code index} (whose file bytes are {@code indexFile}), locating each chunk with {@code where};
+     * {@code ownPack} is the pack made with this index (ignored when the map places no chunk in it), or null.
+     */
+    public static ChunkMap build(byte[] indexFile, Index index, Locator where, PackId ownPack) {
         int n = index.size();
         int[] pack = new int[n];
         int[] length = new int[n];
@@ -80,7 +96,8 @@ public final class ChunkMap {
             length[i] = l.length();
             offset[i] = l.offset();
         }
-        return new ChunkMap(digest(indexFile), packs, pack, length, offset);
+        return new ChunkMap(digest(indexFile), packs, ownPack == null ? -1 : packs.indexOf(ownPack), pack, length,
+                offset);
     }
 
     private static byte[] digest(byte[] b) {
@@ -95,6 +112,11 @@ public final class ChunkMap {
     /** The packs the map refers to. */
     public List<PackId> packs() {
         return packs;
+    }
+
+    /** The pack that received the chunks this index added to the store, or null when the map names none. */
+    public PackId ownPack() {
+        return own < 0 ? null : packs.get(own);
     }
 
     /** Chunks in the map (the index's chunk count). */
@@ -120,7 +142,7 @@ public final class ChunkMap {
     public byte[] toBytes() {
         ByteBuffer b = ByteBuffer.allocate(HEADER + 32 + packs.size() * 32 + pack.length * ENTRY + 32)
                 .order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putInt(1).putInt(packs.size()).putInt(pack.length).putInt(0).put(indexDigest);
+        b.put(MAGIC).putInt(1).putInt(packs.size()).putInt(pack.length).putInt(own + 1).put(indexDigest);
         for (PackId p : packs) {
             b.put(p.toBytes());
         }
@@ -174,6 +196,10 @@ public final class ChunkMap {
         if (n != chunks) {
             throw new IOException(name + ": chunk map has " + n + " chunks, the index " + chunks + " (stale map)");
         }
+        long ownPlusOne = Integer.toUnsignedLong(b.getInt(20));
+        if (ownPlusOne > packCount) {
+            throw new IOException(name + ": chunk map names own pack " + ownPlusOne + " of " + packCount);
+        }
         byte[] indexDigest = Arrays.copyOfRange(file, HEADER, HEADER + 32);
         List<PackId> packs = new ArrayList<>();
         int at = HEADER + 32;
@@ -191,6 +217,6 @@ public final class ChunkMap {
                 throw new IOException(name + ": entry " + i + " names no pack or an impossible range");
             }
         }
-        return new ChunkMap(indexDigest, packs, pack, length, offset);
+        return new ChunkMap(indexDigest, packs, (int) ownPlusOne - 1, pack, length, offset);
     }
 }

@@ -15,9 +15,11 @@ import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class PackedStore extends BatchReadStore {
     /** Prefetched bytes not yet taken by the extract. */
     private static final int BUDGET_BYTES = 96 << 20;
+    /**
+     * Largest request made on a guess ({@link #mayNeed}): guessed requests run one at a time, and those not started
+     * when the real list arrives are dropped, so at most about this much is fetched for nothing.
+     */
+    private static final long GUESS_REQUEST_BYTES = 4 << 20;
 
     private final Map<ChunkId, ChunkMap.Location> where = new HashMap<>();
     private final RangeSource packs;
@@ -47,7 +54,11 @@ public final class PackedStore extends BatchReadStore {
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final AtomicLong fromPacks = new AtomicLong();
     private final AtomicLong packFailures = new AtomicLong();
+    private final PackId ownPack;
+    /** Requests started on a guess ({@link #mayNeed}), until the real list arrives ({@link #willNeed}). */
+    private final List<Prefetch> guessed = new ArrayList<>();
     private volatile Thread planner;
+    private volatile Thread guesser;
 
     /**
      * @param index the index being extracted
@@ -66,6 +77,7 @@ public final class PackedStore extends BatchReadStore {
                 where.putIfAbsent(index.id(i), l);
             }
         }
+        this.ownPack = map.ownPack();
         this.packs = packs;
         this.slots = new Semaphore(Math.max(1, packs.parallelRequests()));
         this.loose = loose;
@@ -133,12 +145,71 @@ public final class PackedStore extends BatchReadStore {
 
     private final Map<ChunkId, Prefetch> prefetchOf = new ConcurrentHashMap<>();
 
+    /**
+     * Starts fetching, one request at a time, the chunks among {@code ids} that sit in the index's own pack (the
+     * chunks this version added to the store: what an update from an earlier version lacks), while the caller is
+     * still working out what its seeds hold. {@link #willNeed} then drops what was guessed but is not needed and has
+     * not started.
+     */
     @Override
-    public void willNeed(List<ChunkId> ids) {
-        List<Request> plan = plan(ids);
-        if (plan.isEmpty()) {
+    public void mayNeed(List<ChunkId> ids) {
+        if (ownPack == null) {
             return;
         }
+        List<ChunkId> own = new ArrayList<>();
+        for (ChunkId id : ids) {
+            ChunkMap.Location l = where.get(id);
+            if (l != null && l.pack().equals(ownPack)) {
+                own.add(id);
+            }
+        }
+        List<Prefetch> work = register(plan(own, Math.min(GUESS_REQUEST_BYTES, packs.requestBytes())));
+        if (work.isEmpty()) {
+            return;
+        }
+        synchronized (guessed) {
+            guessed.addAll(work);
+        }
+        guesser = Thread.ofVirtual().name("pack-guess").start(() -> {
+            for (Prefetch p : work) {
+                if (!start(p)) {
+                    return;
+                }
+                if (p.budgetHeld > 0) {
+                    p.run();
+                    slots.release();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void willNeed(List<ChunkId> ids) {
+        settleGuesses(ids);
+        List<Prefetch> work = register(plan(ids, packs.requestBytes()));
+        if (work.isEmpty()) {
+            return;
+        }
+        planner = Thread.ofVirtual().name("pack-prefetch").start(() -> {
+            for (Prefetch p : work) {
+                if (!start(p)) {
+                    return;
+                }
+                if (p.budgetHeld > 0) {
+                    requests.submit(() -> {
+                        try {
+                            p.run();
+                        } finally {
+                            slots.release();
+                        }
+                    });
+                }
+            }
+        });
+    }
+
+    /** Makes the futures of a plan's chunks findable; returns its requests as prefetches. */
+    private List<Prefetch> register(List<Request> plan) {
         List<Prefetch> work = new ArrayList<>();
         for (Request r : plan) {
             Prefetch p = new Prefetch(r);
@@ -150,40 +221,73 @@ public final class PackedStore extends BatchReadStore {
                 }
             }
         }
-        planner = Thread.ofVirtual().name("pack-prefetch").start(() -> {
-            for (Prefetch p : work) {
-                if (p.claimed.get()) {
-                    continue;
-                }
-                int want = (int) Math.min(p.request.bytes(), BUDGET_BYTES);
-                try {
-                    budget.acquire(want);
-                    slots.acquire();
-                } catch (InterruptedException e) {
-                    return;
-                }
-                if (!p.claimed.compareAndSet(false, true)) {
-                    budget.release(want);
-                    slots.release();
-                    continue;
-                }
-                p.budgetHeld = want;
-                requests.submit(() -> {
-                    try {
-                        p.run();
-                    } finally {
-                        slots.release();
+        return work;
+    }
+
+    /**
+     * Waits for budget and a request slot for {@code p} and claims it; then {@code p.budgetHeld > 0} and the caller
+     * runs it and releases the slot. When a reader (or {@link #settleGuesses}) claimed it first, nothing is held.
+     *
+     * @return false when interrupted (the store is closing)
+     */
+    private boolean start(Prefetch p) {
+        if (p.claimed.get()) {
+            return true;
+        }
+        int want = (int) Math.max(1, Math.min(p.request.bytes(), BUDGET_BYTES));
+        try {
+            budget.acquire(want);
+            slots.acquire();
+        } catch (InterruptedException e) {
+            return false;
+        }
+        if (!p.claimed.compareAndSet(false, true)) {
+            budget.release(want);
+            slots.release();
+            return true;
+        }
+        p.budgetHeld = want;
+        return true;
+    }
+
+    /**
+     * The real list has arrived: guessed requests not started are dropped (their chunks that are needed are planned
+     * again with the rest), and chunks of started ones that are not needed are let go (their budget returns).
+     */
+    private void settleGuesses(List<ChunkId> ids) {
+        List<Prefetch> gs;
+        synchronized (guessed) {
+            gs = List.copyOf(guessed);
+            guessed.clear();
+        }
+        if (gs.isEmpty()) {
+            return;
+        }
+        Set<ChunkId> needed = new HashSet<>(ids);
+        for (Prefetch p : gs) {
+            boolean dropped = p.claimed.compareAndSet(false, true);
+            for (List<Frame> fs : p.request.frames()) {
+                for (Frame f : fs) {
+                    if (dropped || !needed.contains(f.id())) {
+                        CompletableFuture<byte[]> fut = prefetched.get(f.id());
+                        if (prefetchOf.remove(f.id(), p) && fut != null && prefetched.remove(f.id(), fut)) {
+                            // Anyone waiting after all reads it directly.
+                            fut.completeExceptionally(new IOException("guessed wrong: not needed"));
+                            if (!dropped) {
+                                p.taken();
+                            }
+                        }
                     }
-                });
+                }
             }
-        });
+        }
     }
 
     /**
      * Sorts the packed chunks among {@code ids} by pack and offset and cuts them into merged ranges and requests,
      * ordered by when their first chunk is needed.
      */
-    private List<Request> plan(List<ChunkId> ids) {
+    private List<Request> plan(List<ChunkId> ids, long requestBytes) {
         Map<ChunkId, ChunkMap.Location> wanted = new LinkedHashMap<>();
         Map<ChunkId, Integer> order = new HashMap<>();
         for (ChunkId id : ids) {
@@ -199,7 +303,6 @@ public final class PackedStore extends BatchReadStore {
         List<Request> out = new ArrayList<>();
         int gap = packs.mergeGap();
         int maxRanges = packs.maxRangesPerRequest();
-        long requestBytes = packs.requestBytes();
         for (Map.Entry<PackId, List<Map.Entry<ChunkId, ChunkMap.Location>>> g : groups.entrySet()) {
             List<Map.Entry<ChunkId, ChunkMap.Location>> cs = g.getValue();
             cs.sort(Comparator.comparingLong(e -> e.getValue().offset()));
@@ -312,7 +415,7 @@ public final class PackedStore extends BatchReadStore {
         IOException packError = null;
         if (!direct.isEmpty()) {
             try {
-                List<Request> plan = plan(direct);
+                List<Request> plan = plan(direct, packs.requestBytes());
                 Map<ChunkId, byte[]> got = new HashMap<>();
                 for (Request r : plan) {
                     packs.read(r.pack().packPath(), r.ranges(), (k, data) -> {
@@ -422,9 +525,10 @@ public final class PackedStore extends BatchReadStore {
 
     @Override
     public void close() throws IOException {
-        Thread p = planner;
-        if (p != null) {
-            p.interrupt();
+        for (Thread t : new Thread[] {planner, guesser}) {
+            if (t != null) {
+                t.interrupt();
+            }
         }
         requests.shutdownNow();
         try {

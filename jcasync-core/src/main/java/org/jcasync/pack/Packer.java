@@ -98,6 +98,7 @@ public final class Packer {
     public PackResult pack(List<IndexFile> indexes, boolean removeLoose) throws IOException {
         PackIndex created;
         Set<ChunkId> inNew = new HashSet<>();
+        Set<IndexFile> added = new HashSet<>();
         try (PackWriter w = new PackWriter(store.root())) {
             for (IndexFile f : indexes) {
                 Index idx = f.index();
@@ -110,6 +111,7 @@ public final class Packer {
                     byte[] stored = store.getStored(id);
                     w.add(id, stored);
                     inNew.add(id);
+                    added.add(f);
                 }
             }
             created = w.finish();
@@ -119,7 +121,8 @@ public final class Packer {
         }
         List<Path> maps = new ArrayList<>();
         for (IndexFile f : indexes) {
-            writeMap(f);
+            // The new pack is the own pack of the indexes that added chunks to it; the others keep theirs.
+            writeMap(f, added.contains(f) ? created.pack() : previousOwnPack(f, Map.of()));
             maps.add(f.mapPath());
         }
         long removed = 0;
@@ -137,9 +140,27 @@ public final class Packer {
                 created == null ? 0 : Files.size(store.root().resolve(created.pack().packPath())), removed, maps);
     }
 
-    /** Writes (replaces) the chunk map of {@code f} from the store's packs. */
-    public void writeMap(IndexFile f) throws IOException {
-        ChunkMap map = ChunkMap.build(f.bytes(), f.index(), i -> locate(f.index().id(i)));
+    /**
+     * The own pack named by the map beside {@code f} (when it matches {@code f}), through {@code rewritten} (old pack →
+     * the pack that replaced it), or null when there is none or it is no longer in the store.
+     */
+    private PackId previousOwnPack(IndexFile f, Map<PackId, PackId> rewritten) {
+        try {
+            if (!Files.isRegularFile(f.mapPath())) {
+                return null;
+            }
+            ChunkMap old = ChunkMap.parse(Files.readAllBytes(f.mapPath()), f.index().size(), f.mapPath().toString());
+            PackId own = old.matches(f.bytes()) ? old.ownPack() : null;
+            own = own == null ? null : rewritten.getOrDefault(own, own);
+            return own != null && packs.containsKey(own) ? own : null;
+        } catch (IOException e) {
+            return null; // a stale or broken map names nothing worth keeping
+        }
+    }
+
+    /** Writes (replaces) the chunk map of {@code f} from the store's packs, naming {@code ownPack} (or none). */
+    public void writeMap(IndexFile f, PackId ownPack) throws IOException {
+        ChunkMap map = ChunkMap.build(f.bytes(), f.index(), i -> locate(f.index().id(i)), ownPack);
         try (AtomicFile a = AtomicFile.create(f.mapPath())) {
             ByteBuffer b = ByteBuffer.wrap(map.toBytes());
             while (b.hasRemaining()) {
@@ -166,6 +187,7 @@ public final class Packer {
         int kept = 0;
         long freed = 0;
         List<PackId> drop = new ArrayList<>();
+        Map<PackId, PackId> replacedBy = new java.util.HashMap<>();
         for (PackIndex p : List.copyOf(packs.values())) {
             List<PackIndex.Entry> liveEntries = new ArrayList<>();
             for (int i = 0; i < p.size(); i++) {
@@ -200,6 +222,7 @@ public final class Packer {
                         fresh = w.finish();
                     }
                     packs.put(fresh.pack(), fresh);
+                    replacedBy.put(p.pack(), fresh.pack());
                 }
                 drop.add(p.pack());
             } else {
@@ -207,11 +230,18 @@ public final class Packer {
             }
         }
         if (!dryRun) {
+            Map<IndexFile, PackId> owns = new java.util.HashMap<>();
+            for (IndexFile f : live) {
+                PackId own = previousOwnPack(f, replacedBy); // read before the dropped packs are forgotten
+                if (own != null && !drop.contains(own)) {
+                    owns.put(f, own);
+                }
+            }
             for (PackId d : drop) {
                 packs.remove(d);
             }
             for (IndexFile f : live) {
-                writeMap(f);
+                writeMap(f, owns.get(f));
             }
             for (PackId d : drop) {
                 Files.deleteIfExists(store.root().resolve(d.indexPath()));

@@ -92,6 +92,11 @@ public final class CachedStore implements ChunkStore {
         backing.willNeed(cache.lacking(ids));
     }
 
+    @Override
+    public void mayNeed(java.util.List<ChunkId> ids) {
+        backing.mayNeed(cache.lacking(ids));
+    }
+
     /**
      * The chunk's frame from the cache (as stored, not verified) or, on a miss, fetched from the backing stores
      * (verified there), kept in the cache and answered as the cache now keeps it: a server passes frames on

@@ -65,6 +65,15 @@ public interface ChunkStore extends Closeable {
     default void willNeed(java.util.List<ChunkId> ids) {
     }
 
+    /**
+     * A guess, before the caller knows exactly what it needs (while it is still searching its seeds): it may ask for
+     * some of these chunks. A store that fetches in bulk may start on the ones it has reason to think are really
+     * missing (packs: the chunks the index's own pack holds); {@link #willNeed} follows with the real list, and
+     * what was guessed wrongly and not yet fetched is dropped then. Others ignore it.
+     */
+    default void mayNeed(java.util.List<ChunkId> ids) {
+    }
+
     /** Whether {@link #has} costs no more than a local lookup (no network request). */
     default boolean hasIsCheap() {
         return false;

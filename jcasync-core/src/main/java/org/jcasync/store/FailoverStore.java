@@ -73,6 +73,11 @@ public final class FailoverStore implements ChunkStore {
     }
 
     @Override
+    public void mayNeed(List<ChunkId> ids) {
+        mirrors.get(active.get()).mayNeed(ids);
+    }
+
+    @Override
     public byte[] getStored(ChunkId id) throws IOException {
         return withFailover(s -> s.getStored(id));
     }

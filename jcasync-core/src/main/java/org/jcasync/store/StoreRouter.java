@@ -78,12 +78,20 @@ public final class StoreRouter implements ChunkStore {
      */
     @Override
     public void willNeed(List<ChunkId> ids) {
+        tellEach(ids, ChunkStore::willNeed);
+    }
+
+    /** Passed on like {@link #willNeed}. */
+    @Override
+    public void mayNeed(List<ChunkId> ids) {
+        tellEach(ids, ChunkStore::mayNeed);
+    }
+
+    private void tellEach(List<ChunkId> ids, java.util.function.BiConsumer<ChunkStore, List<ChunkId>> hint) {
+        // Even an empty list is passed on: it tells a store that guessed (mayNeed) that nothing more is needed.
         List<ChunkId> left = ids;
         for (ChunkStore s : stores) {
-            if (left.isEmpty()) {
-                return;
-            }
-            s.willNeed(left);
+            hint.accept(s, left);
             if (s.hasIsCheap()) {
                 left = s.lacking(left);
             }

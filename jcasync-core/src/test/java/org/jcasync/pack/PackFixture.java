@@ -54,6 +54,10 @@ public final class PackFixture {
         final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
         final java.util.concurrent.atomic.AtomicInteger ranges = new java.util.concurrent.atomic.AtomicInteger();
         final int maxRanges;
+        /** Packs read, one entry per call. */
+        final List<String> paths = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** When set, each read first takes a permit (to hold reads back). */
+        volatile java.util.concurrent.Semaphore gate;
 
         CountingSource(Path root, int maxRanges) {
             this.real = new LocalRangeSource(root);
@@ -62,8 +66,13 @@ public final class PackFixture {
 
         @Override
         public void read(String path, List<Range> r, Sink sink) throws IOException {
+            java.util.concurrent.Semaphore g = gate;
+            if (g != null) {
+                g.acquireUninterruptibly();
+            }
             calls.incrementAndGet();
             ranges.addAndGet(r.size());
+            paths.add(path);
             real.read(path, r, sink);
         }
 

@@ -85,4 +85,26 @@ class PackFormatTest {
         assertThatThrownBy(() -> ChunkMap.parse(bad, a.index().size(), "x.camap"))
                 .hasMessageContaining("checksum mismatch");
     }
+
+    @Test
+    void chunkMapNamesItsOwnPackOrNone() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile a = f.make("a", TestData.random(1, 300_000));
+        PackId other = new PackId("ab".repeat(32));
+        ChunkMap.Locator where = i -> new ChunkMap.Location(i % 2 == 0 ? PACK : other, i * 100L, 50);
+        assertThat(ChunkMap.parse(ChunkMap.build(a.bytes(), a.index(), where).toBytes(), a.index().size(), "m")
+                .ownPack()).isNull();
+        ChunkMap m = ChunkMap.build(a.bytes(), a.index(), where, other);
+        assertThat(ChunkMap.parse(m.toBytes(), a.index().size(), "m").ownPack()).isEqualTo(other);
+        // A pack the map does not use is not named.
+        assertThat(ChunkMap.build(a.bytes(), a.index(), i -> new ChunkMap.Location(PACK, i * 100L, 50), other)
+                .ownPack()).isNull();
+        // An own pack number beyond the pack list is refused (with a checksum that is otherwise right).
+        byte[] bad = m.toBytes();
+        bad[20] = 3;
+        System.arraycopy(org.jcasync.chunk.DigestAlgorithm.SHA512_256.digestBytes(bad, 0, bad.length - 32), 0, bad,
+                bad.length - 32, 32);
+        assertThatThrownBy(() -> ChunkMap.parse(bad, a.index().size(), "x.camap"))
+                .hasMessageContaining("x.camap").hasMessageContaining("own pack 3 of 2");
+    }
 }

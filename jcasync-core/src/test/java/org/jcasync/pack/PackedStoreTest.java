@@ -131,6 +131,104 @@ class PackedStoreTest {
         }
     }
 
+    /** Version b of a 1 MB image (a) with 5 MB appended, each packed in turn; b's store reads. */
+    record Update(PackFixture f, Packer.IndexFile b, PackId ownOfB, PackFixture.CountingSource src, PackedStore store) {
+        List<ChunkId> ids() {
+            return PackerTest.ids(b);
+        }
+
+        /** b's chunks in its own pack (what a has not). */
+        List<ChunkId> added() throws IOException {
+            ChunkMap m = PackerTest.map(b);
+            List<ChunkId> l = new ArrayList<>();
+            for (int i = 0; i < b.index().size(); i++) {
+                if (m.location(i).pack().equals(ownOfB) && !l.contains(b.index().id(i))) {
+                    l.add(b.index().id(i));
+                }
+            }
+            return l;
+        }
+    }
+
+    Update update() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        byte[] v1 = TestData.random(21, 1_000_000);
+        Packer.IndexFile a = f.make("a", v1);
+        Packer.IndexFile b = f.make("b", PackerTest.concat(v1, TestData.random(22, 5_000_000)));
+        new Packer(f.store).pack(List.of(a), false);
+        PackId own = new Packer(f.store).pack(List.of(b), false).pack().pack();
+        PackFixture.CountingSource src = new PackFixture.CountingSource(f.store.root(), 1000);
+        return new Update(f, b, own, src, new PackedStore(b.index(), PackerTest.map(b), src, f.store,
+                StoreOptions.DEFAULT));
+    }
+
+    @Test
+    @Timeout(30)
+    void aGuessFetchesTheOwnPacksChunksBeforeTheRealListArrives() throws Exception {
+        Update u = update();
+        try (PackedStore p = u.store()) {
+            p.mayNeed(u.ids());
+            // The guess starts on its own: the own pack is read before anything else is asked.
+            while (u.src().calls.get() == 0) {
+                Thread.sleep(5);
+            }
+            assertThat(u.src().paths).allMatch(x -> x.equals(u.ownOfB().packPath()));
+            List<ChunkId> added = u.added();
+            p.willNeed(added);
+            byte[][] got = p.getAll(added);
+            for (int i = 0; i < got.length; i++) {
+                assertThat(got[i]).isEqualTo(u.f().store.get(added.get(i)));
+            }
+            assertThat(p.chunksFromPacks()).isEqualTo(added.size());
+        }
+        // Only b's own pack was read, and each of its chunks once.
+        assertThat(u.src().paths).containsOnly(u.ownOfB().packPath());
+        assertThat(u.src().ranges.get()).isLessThanOrEqualTo(u.src().calls.get());
+    }
+
+    @Test
+    @Timeout(30)
+    void wrongGuessesNotStartedAreDroppedAndOthersStillFetched() throws Exception {
+        Update u = update();
+        java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
+        u.src().gate = gate;
+        List<ChunkId> added = u.added();
+        try (PackedStore p = u.store()) {
+            p.mayNeed(u.ids());
+            // The first guessed request (of two: they are at most 4 MB) has started and waits at the gate.
+            while (!gate.hasQueuedThreads()) {
+                Thread.sleep(5);
+            }
+            // The seeds turned out to hold all but the first two new chunks, and two of a's.
+            List<ChunkId> real = new ArrayList<>(added.subList(0, 2));
+            List<ChunkId> old = u.ids().stream().filter(id -> !added.contains(id)).limit(2).toList();
+            real.addAll(old);
+            p.willNeed(real);
+            gate.release(1000);
+            byte[][] got = p.getAll(real);
+            for (int i = 0; i < got.length; i++) {
+                assertThat(got[i]).isEqualTo(u.f().store.get(real.get(i)));
+            }
+            Thread.sleep(500); // time for a guessed request that was not dropped to be made
+        }
+        // The guessed request that had started (it brought the two new chunks) and one for a's two chunks; the
+        // second guessed request was dropped.
+        assertThat(u.src().paths).hasSize(2).containsOnlyOnce(u.ownOfB().packPath());
+    }
+
+    @Test
+    void withoutAnOwnPackNothingIsGuessed() throws Exception {
+        Setup s = setup(false, 1000);
+        ChunkMap noOwn = ChunkMap.build(s.idx().bytes(), s.idx().index(), s.map()::location);
+        try (PackedStore p = new PackedStore(s.idx().index(), noOwn, s.src(), s.f().store, StoreOptions.DEFAULT)) {
+            p.mayNeed(s.ids());
+            Thread.sleep(200);
+            assertThat(s.src().calls.get()).isZero();
+            p.willNeed(s.ids());
+            assertThat(java.util.Arrays.asList(p.getAll(s.ids()))).doesNotContainNull();
+        }
+    }
+
     /** Flips a byte every 50,000 of every pack file. */
     static void corruptPack(Setup s) throws IOException {
         for (PackId id : s.map().packs()) {

@@ -107,6 +107,42 @@ class PackerTest {
         }
     }
 
+    @Test
+    void eachMapNamesThePackItsIndexAddedAsItsOwn() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        byte[] v1 = TestData.random(11, 300_000);
+        Packer.IndexFile a = f.make("a", v1);
+        Packer.IndexFile b = f.make("b", concat(v1, TestData.random(12, 100_000)));
+        PackId packA = new Packer(f.store).pack(List.of(a), false).pack().pack();
+        PackId packB = new Packer(f.store).pack(List.of(b), false).pack().pack();
+        assertThat(map(a).ownPack()).isEqualTo(packA);
+        assertThat(map(b).ownPack()).isEqualTo(packB);
+        assertThat(map(b).packs()).containsExactlyInAnyOrder(packA, packB);
+        // Packing again adds nothing and keeps what each map names.
+        assertThat(new Packer(f.store).pack(List.of(a, b), false).pack()).isNull();
+        assertThat(map(a).ownPack()).isEqualTo(packA);
+        assertThat(map(b).ownPack()).isEqualTo(packB);
+    }
+
+    @Test
+    void theOwnPackFollowsItsRewriteByPrune() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile c = f.make("c", TestData.random(13, 100_000));
+        Packer.IndexFile d = f.make("d", TestData.random(14, 400_000));
+        PackId both = new Packer(f.store).pack(List.of(c, d), false).pack().pack();
+        assertThat(map(c).ownPack()).isEqualTo(both);
+        // d is gone: the shared pack is mostly garbage and rewritten with c's chunks only.
+        Set<ChunkId> used = new HashSet<>(ids(c));
+        assertThat(new Packer(f.store).prune(used::contains, List.of(c), 0.5, false).rewritten()).isEqualTo(1);
+        PackId own = map(c).ownPack();
+        assertThat(own).isNotNull().isNotEqualTo(both);
+        assertThat(new Packer(f.store).packs()).containsOnlyKeys(own);
+    }
+
+    static ChunkMap map(Packer.IndexFile f) throws IOException {
+        return ChunkMap.parse(Files.readAllBytes(f.mapPath()), f.index().size(), f.mapPath().toString());
+    }
+
     static List<ChunkId> ids(Packer.IndexFile f) {
         List<ChunkId> l = new java.util.ArrayList<>();
         for (int i = 0; i < f.index().size(); i++) {
