@@ -143,16 +143,18 @@ final class WanBench {
                         last.requests(), last.bytesDown() / 1048576.0));
                 System.err.printf(Locale.ROOT, "bench: %-8s %.1f s (%.2f × limit), %d requests, %.1f MiB down%n",
                         tool, med, med / limit, last.requests(), last.bytesDown() / 1048576.0);
+                // The pack issue's targets: 1.15 x on the 25 Mbit link, 1.3 x on a fast one (1 Gbit/s).
+                double packTarget = down >= 1000 ? 1.3 : 1.15;
                 met.add(String.format(Locale.ROOT, "%s: %.2f × limit (target %s)%s", tool, med / limit,
                         switch (tool) {
-                            case "jcasync-packs" -> "<= 1.15, <= 30 requests";
+                            case "jcasync-packs" -> "<= " + packTarget + ", <= 30 requests";
                             case "jcasync-s3-packs" -> "<= 1.3";
                             case "casync" -> "none";
                             default -> "<= 1.5";
                         }, tool.equals("jcasync-packs") ? ", " + last.requests() + " requests" : ""));
                 ok &= switch (tool) {
                     case "jcasync-loose", "jcasync-s3-loose" -> med <= 1.5 * limit;
-                    case "jcasync-packs" -> med <= 1.15 * limit && last.requests() <= 30;
+                    case "jcasync-packs" -> med <= packTarget * limit && last.requests() <= 30;
                     case "jcasync-s3-packs" -> med <= 1.3 * limit;
                     default -> true;
                 };
