@@ -13,9 +13,6 @@ import java.nio.file.NoSuchFileException;
 /** The {@code jcasync} command: casync's verbs and options. */
 @Command(name = "jcasync", sortOptions = false, usageHelpWidth = 100,
         description = "Content-Addressable Data Synchronization Tool, byte-compatible with casync 2.",
-        subcommands = {MakeCommand.class, ExtractCommand.class, ListCommand.class, MtreeCommand.class,
-            StatCommand.class, DigestCommand.class, GcCommand.class, PackCommand.class, PullCommand.class,
-            PushCommand.class, ChunkServerCommand.class, IndexServerCommand.class},
         footer = {"", "Run 'jcasync VERB --help' for a verb's arguments. Options may stand before or after the verb."})
 public final class Main implements Runnable {
     /** Exit status for every failure, as casync. */
@@ -27,9 +24,49 @@ public final class Main implements Runnable {
     @Option(names = "--version", versionHelp = true, description = "Show brief version information")
     boolean version;
 
+    /**
+     * The verbs, in the order the help lists them. picocli builds a verb's model by reflection over all its options,
+     * and its classes cannot be kept in the JVM's ahead-of-time cache (they are compiled for Java 5), which made every
+     * start pay ~0.3 s for all twelve verbs: only the verb being run is built (all of them for the help).
+     */
+    private static final java.util.Map<String, java.util.function.Supplier<Object>> VERBS = verbs();
+
+    private static java.util.Map<String, java.util.function.Supplier<Object>> verbs() {
+        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+        m.put("make", MakeCommand::new);
+        m.put("extract", ExtractCommand::new);
+        m.put("list", ListCommand::new);
+        m.put("mtree", MtreeCommand::new);
+        m.put("stat", StatCommand::new);
+        m.put("digest", DigestCommand::new);
+        m.put("gc", GcCommand::new);
+        m.put("pack", PackCommand::new);
+        m.put("pull", PullCommand::new);
+        m.put("push", PushCommand::new);
+        m.put("chunk-server", ChunkServerCommand::new);
+        m.put("index-server", IndexServerCommand::new);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** The names of the verbs. */
+    static java.util.Set<String> verbNames() {
+        return VERBS.keySet();
+    }
+
+    /** The command line with {@code verb} as its only subcommand, or with every verb when it is not one. */
+    static CommandLine commandLine(String verb) {
+        CommandLine cl = new CommandLine(new Main());
+        if (verb != null && VERBS.containsKey(verb)) {
+            cl.addSubcommand(verb, VERBS.get(verb).get());
+        } else {
+            VERBS.forEach((name, command) -> cl.addSubcommand(name, command.get()));
+        }
+        return cl;
+    }
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        commandLine(null).usage(System.out);
     }
 
     /** Entry point. */
@@ -39,8 +76,8 @@ public final class Main implements Runnable {
 
     /** Runs a command line; returns the exit status. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = new CommandLine(new Main());
-        args = verbFirst(args, cl.getSubcommands().keySet());
+        args = verbFirst(args, VERBS.keySet());
+        CommandLine cl = commandLine(args.length > 0 ? args[0] : null);
         cl.setOut(out);
         cl.setErr(err);
         cl.getCommandSpec().version("jcasync 0.1.0 (casync 2 compatible)");

@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The server verbs' own short flags (-s, -l, -w, -c) are theirs, not casync's global options. */
 class ServerCommandsTest {
     private static CommandLine.ParseResult parse(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        return cl.parseArgs(Main.verbFirst(args, cl.getSubcommands().keySet()));
+        CommandLine cl = Main.commandLine(null);
+        return cl.parseArgs(Main.verbFirst(args, Main.verbNames()));
     }
 
     @Test

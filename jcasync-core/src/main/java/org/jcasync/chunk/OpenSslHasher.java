@@ -1,11 +1,10 @@
 package org.jcasync.chunk;
 
+import org.jcasync.internal.Downcalls;
+
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 
@@ -37,21 +36,16 @@ final class OpenSslHasher implements Hasher {
         if (!Boolean.getBoolean("jcasync.noOpenSsl")) {
             try {
                 SymbolLookup lib = load();
-                Linker l = Linker.nativeLinker();
-                ValueLayout ptr = ValueLayout.ADDRESS;
-                ctxNew = l.downcallHandle(lib.findOrThrow("EVP_MD_CTX_new"), FunctionDescriptor.of(ptr));
-                ctxFree = l.downcallHandle(lib.findOrThrow("EVP_MD_CTX_free"), FunctionDescriptor.ofVoid(ptr));
-                init = l.downcallHandle(lib.findOrThrow("EVP_DigestInit_ex"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr));
-                update = l.downcallHandle(lib.findOrThrow("EVP_DigestUpdate"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ValueLayout.JAVA_LONG),
-                        Linker.Option.critical(true));
-                fin = l.downcallHandle(lib.findOrThrow("EVP_DigestFinal_ex"),
-                        FunctionDescriptor.of(ValueLayout.JAVA_INT, ptr, ptr, ptr), Linker.Option.critical(true));
-                MethodHandle m1 = l.downcallHandle(lib.findOrThrow("EVP_sha512_256"), FunctionDescriptor.of(ptr));
-                MethodHandle m2 = l.downcallHandle(lib.findOrThrow("EVP_sha256"), FunctionDescriptor.of(ptr));
-                sha512256 = (MemorySegment) m1.invokeExact();
-                sha256 = (MemorySegment) m2.invokeExact();
+                // The two shapes every native call of jcasync shares (Downcalls explains why).
+                ctxNew = Downcalls.function(lib, "EVP_MD_CTX_new");
+                ctxFree = Downcalls.function(lib, "EVP_MD_CTX_free");
+                init = Downcalls.function(lib, "EVP_DigestInit_ex");
+                update = Downcalls.arrayFunction(lib, "EVP_DigestUpdate");
+                fin = Downcalls.arrayFunction(lib, "EVP_DigestFinal_ex");
+                sha512256 = MemorySegment.ofAddress(Downcalls.invokeQuietly(Downcalls.function(lib, "EVP_sha512_256"),
+                        0, 0, 0));
+                sha256 = MemorySegment.ofAddress(Downcalls.invokeQuietly(Downcalls.function(lib, "EVP_sha256"), 0, 0,
+                        0));
                 if (sha512256.equals(MemorySegment.NULL) || sha256.equals(MemorySegment.NULL)) {
                     throw new IllegalStateException("no digest");
                 }
@@ -91,7 +85,7 @@ final class OpenSslHasher implements Hasher {
 
     OpenSslHasher(DigestAlgorithm alg) {
         try {
-            this.ctx = (MemorySegment) CTX_NEW.invokeExact();
+            this.ctx = MemorySegment.ofAddress(Downcalls.invokeQuietly(CTX_NEW, 0, 0, 0));
         } catch (Throwable t) {
             throw new IllegalStateException("EVP_MD_CTX_new failed", t);
         }
@@ -101,7 +95,7 @@ final class OpenSslHasher implements Hasher {
         MemorySegment c = ctx;
         CLEANER.register(this, () -> {
             try {
-                CTX_FREE.invokeExact(c);
+                Downcalls.invokeQuietly(CTX_FREE, c.address(), 0, 0);
             } catch (Throwable ignored) {
                 // nothing to do at cleanup time
             }
@@ -113,7 +107,7 @@ final class OpenSslHasher implements Hasher {
 
     private void init() {
         try {
-            int r = (int) INIT.invokeExact(ctx, md, MemorySegment.NULL);
+            int r = (int) Downcalls.invokeQuietly(INIT, ctx.address(), md.address(), 0);
             if (r != 1) {
                 throw new IllegalStateException("EVP_DigestInit_ex failed");
             }
@@ -131,7 +125,8 @@ final class OpenSslHasher implements Hasher {
         }
         java.util.Objects.checkFromIndexSize(off, len, b.length);
         try {
-            int r = (int) UPDATE.invokeExact(ctx, MemorySegment.ofArray(b).asSlice(off, len), (long) len);
+            int r = (int) Downcalls.invokeArray(UPDATE, null, ctx.address(), MemorySegment.ofArray(b).asSlice(off, len),
+                    len, 0);
             if (r != 1) {
                 throw new IllegalStateException("EVP_DigestUpdate failed");
             }
@@ -146,7 +141,7 @@ final class OpenSslHasher implements Hasher {
     public byte[] digest() {
         byte[] out = new byte[length];
         try {
-            int r = (int) FINAL.invokeExact(ctx, MemorySegment.ofArray(out), MemorySegment.NULL);
+            int r = (int) Downcalls.invokeArray(FINAL, null, ctx.address(), MemorySegment.ofArray(out), 0, 0);
             if (r != 1) {
                 throw new IllegalStateException("EVP_DigestFinal_ex failed");
             }

@@ -1,15 +1,11 @@
 package org.jcasync.internal.fs;
 
+import org.jcasync.internal.Downcalls;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -58,41 +54,19 @@ public final class FileMeta {
     private static final int ENODATA = 61;
     private static final int EOPNOTSUPP = 95;
 
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle IOCTL;
-    private static final MethodHandle FSTATFS;
-    private static final MethodHandle LLISTXATTR;
-    private static final MethodHandle LGETXATTR;
-    private static final MethodHandle GETPWUID;
-    private static final MethodHandle GETGRGID;
-    private static final MethodHandle STRERROR;
-    private static final MethodHandle STATX;
+    // One downcall shape for every function (Downcalls explains why).
+    private static final MethodHandle OPEN = Downcalls.function("open");
+    private static final MethodHandle CLOSE = Downcalls.function("close");
+    private static final MethodHandle IOCTL = Downcalls.function("ioctl");
+    private static final MethodHandle FSTATFS = Downcalls.function("fstatfs");
+    private static final MethodHandle LLISTXATTR = Downcalls.function("llistxattr");
+    private static final MethodHandle LGETXATTR = Downcalls.function("lgetxattr");
+    private static final MethodHandle GETPWUID = Downcalls.function("getpwuid");
+    private static final MethodHandle GETGRGID = Downcalls.function("getgrgid");
+    private static final MethodHandle STATX = Downcalls.function("statx");
     private static final Charset PATH_CHARSET;
 
     static {
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(find(libc, "open"), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(2), errno);
-        CLOSE = linker.downcallHandle(find(libc, "close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        IOCTL = linker.downcallHandle(find(libc, "ioctl"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-                Linker.Option.firstVariadicArg(2), errno);
-        FSTATFS = linker.downcallHandle(find(libc, "fstatfs"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS),
-                errno);
-        LLISTXATTR = linker.downcallHandle(find(libc, "llistxattr"),
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, JAVA_LONG), errno);
-        LGETXATTR = linker.downcallHandle(find(libc, "lgetxattr"),
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), errno);
-        GETPWUID = linker.downcallHandle(find(libc, "getpwuid"), FunctionDescriptor.of(ADDRESS, JAVA_INT), errno);
-        GETGRGID = linker.downcallHandle(find(libc, "getgrgid"), FunctionDescriptor.of(ADDRESS, JAVA_INT), errno);
-        STRERROR = linker.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
-        STATX = linker.downcallHandle(find(libc, "statx"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), errno);
         Charset cs;
         try {
             String name = System.getProperty("sun.jnu.encoding");
@@ -104,10 +78,6 @@ public final class FileMeta {
     }
 
     private FileMeta() {
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
     }
 
     /** The charset Java uses for file names (sun.jnu.encoding). */
@@ -125,10 +95,10 @@ public final class FileMeta {
             flags |= ARM ? O_DIRECTORY_ARM : O_DIRECTORY_X86;
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment cpath = cpath(arena, path);
             while (true) {
-                int r = (int) OPEN.invokeExact(capture, cpath, flags, 0);
+                int r = (int) Downcalls.invoke(OPEN, capture, cpath.address(), flags, 0);
                 if (r >= 0) {
                     return r;
                 }
@@ -147,7 +117,7 @@ public final class FileMeta {
     /** Closes a descriptor from {@link #open}. */
     public static void close(int fd) {
         try {
-            int r = (int) CLOSE.invokeExact(fd);
+            int r = (int) Downcalls.invokeQuietly(CLOSE, fd, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -160,9 +130,9 @@ public final class FileMeta {
     /** chattr flags ({@code FS_IOC_GETFLAGS}); 0 where the file system does not support them (as casync). */
     public static int chattrFlags(int fd, Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment buf = arena.allocate(8);
-            int r = (int) IOCTL.invokeExact(capture, fd, FS_IOC_GETFLAGS, buf);
+            int r = (int) Downcalls.invoke(IOCTL, capture, fd, FS_IOC_GETFLAGS, buf.address());
             if (r < 0) {
                 int err = errno(capture);
                 if (unsupported(err)) {
@@ -181,9 +151,9 @@ public final class FileMeta {
     /** The project quota id ({@code FS_IOC_FSGETXATTR}); 0 where not supported (as casync). */
     public static int projectId(int fd, Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment buf = arena.allocate(28);
-            int r = (int) IOCTL.invokeExact(capture, fd, FS_IOC_FSGETXATTR, buf);
+            int r = (int) Downcalls.invoke(IOCTL, capture, fd, FS_IOC_FSGETXATTR, buf.address());
             if (r < 0) {
                 int err = errno(capture);
                 if (unsupported(err)) {
@@ -202,9 +172,9 @@ public final class FileMeta {
     /** The file system magic ({@code statfs.f_type}) of an open file. */
     public static long fsMagic(int fd, Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment buf = arena.allocate(256, 8);
-            int r = (int) FSTATFS.invokeExact(capture, fd, buf);
+            int r = (int) Downcalls.invoke(FSTATFS, capture, fd, buf.address());
             if (r < 0) {
                 throw errnoException(path, errno(capture), "fstatfs");
             }
@@ -219,12 +189,12 @@ public final class FileMeta {
     /** The names of the extended attributes of {@code path} (not following a final symlink); empty if unsupported. */
     public static List<byte[]> listXattrs(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment cpath = cpath(arena, path);
             long space = 256;
             while (true) {
                 MemorySegment buf = arena.allocate(space);
-                long r = (long) LLISTXATTR.invokeExact(capture, cpath, buf, space);
+                long r = Downcalls.invoke(LLISTXATTR, capture, cpath.address(), buf.address(), space);
                 if (r >= 0) {
                     List<byte[]> names = new ArrayList<>();
                     int start = 0;
@@ -257,14 +227,14 @@ public final class FileMeta {
     /** The value of one extended attribute, or null if it does not exist (any more). */
     public static byte[] getXattr(Path path, byte[] name) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment cpath = cpath(arena, path);
             MemorySegment cname = arena.allocate(name.length + 1L);
             MemorySegment.copy(name, 0, cname, JAVA_BYTE, 0, name.length);
             long space = 256;
             while (true) {
                 MemorySegment buf = arena.allocate(space);
-                long r = (long) LGETXATTR.invokeExact(capture, cpath, cname, buf, space);
+                long r = Downcalls.invoke(LGETXATTR, capture, cpath.address(), cname.address(), buf.address(), space);
                 if (r >= 0) {
                     return buf.asSlice(0, r).toArray(JAVA_BYTE);
                 }
@@ -290,10 +260,10 @@ public final class FileMeta {
      */
     public static long[] mtime(Path path) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment buf = arena.allocate(256, 8);
-            int r = (int) STATX.invokeExact(capture, -100 /* AT_FDCWD */, cpath(arena, path),
-                    0x100 /* AT_SYMLINK_NOFOLLOW */, 0x40 /* STATX_MTIME */, buf);
+            int r = (int) Downcalls.invoke(STATX, capture, -100 /* AT_FDCWD */, cpath(arena, path).address(),
+                    0x100 /* AT_SYMLINK_NOFOLLOW */, 0x40 /* STATX_MTIME */, buf.address());
             if (r < 0) {
                 throw errnoException(path, errno(capture), "statx");
             }
@@ -317,8 +287,8 @@ public final class FileMeta {
 
     private static byte[] nssName(MethodHandle h, int id) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            MemorySegment p = (MemorySegment) h.invokeExact(capture, id);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
+            MemorySegment p = MemorySegment.ofAddress(Downcalls.invoke(h, capture, id));
             if (p.equals(MemorySegment.NULL)) {
                 return null;
             }
@@ -344,16 +314,11 @@ public final class FileMeta {
     }
 
     private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return Downcalls.errno(capture);
     }
 
     private static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.equals(MemorySegment.NULL) ? "errno " + errno : s.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return Downcalls.strerror(errno);
     }
 
     private static IOException errnoException(Path path, int errno, String op) {

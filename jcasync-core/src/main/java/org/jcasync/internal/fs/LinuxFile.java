@@ -1,16 +1,14 @@
 package org.jcasync.internal.fs;
 
+import org.jcasync.internal.Downcalls;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
@@ -26,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -81,36 +77,16 @@ public final class LinuxFile implements AutoCloseable {
             JAVA_LONG.withName("src_length"),
             JAVA_LONG.withName("dest_offset"));
 
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-
-    private static final MethodHandle OPEN;
-    private static final MethodHandle CLOSE;
-    private static final MethodHandle LSEEK;
-    private static final MethodHandle FALLOCATE;
-    private static final MethodHandle IOCTL_PTR;
-    private static final MethodHandle STRERROR;
+    // One downcall shape for every function (Downcalls explains why).
+    private static final MethodHandle OPEN = Downcalls.function("open");
+    private static final MethodHandle CLOSE = Downcalls.function("close");
+    private static final MethodHandle LSEEK = Downcalls.function("lseek");
+    private static final MethodHandle FALLOCATE = Downcalls.function("fallocate");
+    private static final MethodHandle IOCTL = Downcalls.function("ioctl");
 
     private static final Charset PATH_CHARSET;
 
     static {
-        Linker linker = Linker.nativeLinker();
-        SymbolLookup libc = linker.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        OPEN = linker.downcallHandle(find(libc, "open"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-                Linker.Option.firstVariadicArg(2), errno);
-        CLOSE = linker.downcallHandle(find(libc, "close"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT), errno);
-        LSEEK = linker.downcallHandle(find(libc, "lseek"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), errno);
-        FALLOCATE = linker.downcallHandle(find(libc, "fallocate"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), errno);
-        IOCTL_PTR = linker.downcallHandle(find(libc, "ioctl"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-                Linker.Option.firstVariadicArg(2), errno);
-        STRERROR = linker.downcallHandle(find(libc, "strerror"),
-                FunctionDescriptor.of(ADDRESS, JAVA_INT));
         Charset cs;
         try {
             String name = System.getProperty("sun.jnu.encoding");
@@ -119,10 +95,6 @@ public final class LinuxFile implements AutoCloseable {
             cs = StandardCharsets.UTF_8;
         }
         PATH_CHARSET = cs;
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
     }
 
     private final Path path;
@@ -145,10 +117,10 @@ public final class LinuxFile implements AutoCloseable {
     public static LinuxFile open(Path path, boolean writable) throws IOException {
         int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment cpath = arena.allocateFrom(path.toString(), PATH_CHARSET);
             while (true) {
-                int r = (int) OPEN.invokeExact(capture, cpath, flags, 0);
+                int r = (int) Downcalls.invoke(OPEN, capture, cpath.address(), flags, 0);
                 if (r >= 0) {
                     return new LinuxFile(path, r);
                 }
@@ -231,8 +203,8 @@ public final class LinuxFile implements AutoCloseable {
             throw new UncheckedIOException(new ClosedChannelException());
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            long r = (long) LSEEK.invokeExact(capture, f, offset, whence);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
+            long r = Downcalls.invoke(LSEEK, capture, f, offset, whence);
             return r >= 0 ? r : -(long) errno(capture);
         } catch (RuntimeException | Error e) {
             throw e;
@@ -322,9 +294,9 @@ public final class LinuxFile implements AutoCloseable {
     public boolean punchHole(long offset, long length) throws IOException {
         int f = checkedFd();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             while (true) {
-                int r = (int) FALLOCATE.invokeExact(capture, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                int r = (int) Downcalls.invoke(FALLOCATE, capture, f, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
                         offset, length);
                 if (r == 0) {
                     return true;
@@ -360,14 +332,14 @@ public final class LinuxFile implements AutoCloseable {
         int f = checkedFd();
         int sf = src.checkedFd();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment arg = arena.allocate(FILE_CLONE_RANGE);
             arg.set(JAVA_LONG, 0, sf);
             arg.set(JAVA_LONG, 8, srcOffset);
             arg.set(JAVA_LONG, 16, length);
             arg.set(JAVA_LONG, 24, dstOffset);
             while (true) {
-                int r = (int) IOCTL_PTR.invokeExact(capture, f, FICLONERANGE, arg);
+                int r = (int) Downcalls.invoke(IOCTL, capture, f, FICLONERANGE, arg.address());
                 if (r == 0) {
                     return true;
                 }
@@ -441,10 +413,10 @@ public final class LinuxFile implements AutoCloseable {
     public long blockDeviceSize() throws IOException {
         int f = checkedFd();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             MemorySegment out = arena.allocate(JAVA_LONG);
             while (true) {
-                int r = (int) IOCTL_PTR.invokeExact(capture, f, BLKGETSIZE64, out);
+                int r = (int) Downcalls.invoke(IOCTL, capture, f, BLKGETSIZE64, out.address());
                 if (r == 0) {
                     return out.get(JAVA_LONG, 0);
                 }
@@ -491,8 +463,8 @@ public final class LinuxFile implements AutoCloseable {
             fd = -1;
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
-            int r = (int) CLOSE.invokeExact(capture, f);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
+            int r = (int) Downcalls.invoke(CLOSE, capture, f);
             if (r != 0) {
                 int err = errno(capture);
                 if (err != EINTR) { // on Linux the descriptor is released even on EINTR: never retry
@@ -521,20 +493,12 @@ public final class LinuxFile implements AutoCloseable {
     }
 
     private static int errno(MemorySegment capture) {
-        return (int) ERRNO.get(capture, 0L);
+        return Downcalls.errno(capture);
     }
 
     /** Returns the C library's description of {@code errno}. */
     private static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            if (s.equals(MemorySegment.NULL)) {
-                return "errno " + errno;
-            }
-            return s.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return Downcalls.strerror(errno);
     }
 
     private static IOException errnoException(Path path, int errno, String op) {

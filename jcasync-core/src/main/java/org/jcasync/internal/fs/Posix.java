@@ -1,21 +1,19 @@
 package org.jcasync.internal.fs;
 
+import org.jcasync.internal.Downcalls;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import java.nio.file.FileSystemException;
 import java.util.ArrayList;
 import java.util.List;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
+import static org.jcasync.internal.Downcalls.addr;
+import static org.jcasync.internal.Downcalls.invoke;
+import static org.jcasync.internal.Downcalls.int32;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -114,8 +112,7 @@ public final class Posix {
         }
     }
 
-    private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO = CAPTURE_LAYOUT.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    // Every function has the same downcall shape (Downcalls explains why); WRITE and PREAD take Java arrays in place.
 
     private static final MethodHandle OPENAT;
     private static final MethodHandle CLOSE;
@@ -132,8 +129,7 @@ public final class Posix {
     private static final MethodHandle FUTIMENS;
     private static final MethodHandle READLINKAT;
     private static final MethodHandle STATX;
-    private static final MethodHandle IOCTL_PTR;
-    private static final MethodHandle IOCTL_INT;
+    private static final MethodHandle IOCTL;
     private static final MethodHandle FSETXATTR;
     private static final MethodHandle FGETXATTR;
     private static final MethodHandle FLISTXATTR;
@@ -150,82 +146,43 @@ public final class Posix {
     private static final MethodHandle GETEUID;
     private static final MethodHandle GETPWNAM;
     private static final MethodHandle GETGRNAM;
-    private static final MethodHandle STRERROR;
 
     static {
-        Linker l = Linker.nativeLinker();
-        SymbolLookup libc = l.defaultLookup();
-        Linker.Option errno = Linker.Option.captureCallState("errno");
-        Linker.Option heap = Linker.Option.critical(true);
-        OPENAT = l.downcallHandle(find(libc, "openat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(3),
-                errno);
-        CLOSE = l.downcallHandle(find(libc, "close"), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-        MKDIRAT = l.downcallHandle(find(libc, "mkdirat"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
-                errno);
-        SYMLINKAT = l.downcallHandle(find(libc, "symlinkat"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS), errno);
-        MKNODAT = l.downcallHandle(find(libc, "mknodat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), errno);
-        RENAMEAT2 = l.downcallHandle(find(libc, "renameat2"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), errno);
-        UNLINKAT = l.downcallHandle(find(libc, "unlinkat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), errno);
-        LINKAT = l.downcallHandle(find(libc, "linkat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), errno);
-        FCHOWNAT = l.downcallHandle(find(libc, "fchownat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        FCHMODAT = l.downcallHandle(find(libc, "fchmodat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), errno);
-        FCHMOD = l.downcallHandle(find(libc, "fchmod"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-        UTIMENSAT = l.downcallHandle(find(libc, "utimensat"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT), errno);
-        FUTIMENS = l.downcallHandle(find(libc, "futimens"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), errno);
-        READLINKAT = l.downcallHandle(find(libc, "readlinkat"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), errno);
-        STATX = l.downcallHandle(find(libc, "statx"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS), errno);
-        IOCTL_PTR = l.downcallHandle(find(libc, "ioctl"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2), errno);
-        IOCTL_INT = l.downcallHandle(find(libc, "ioctl"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), Linker.Option.firstVariadicArg(2), errno);
-        FSETXATTR = l.downcallHandle(find(libc, "fsetxattr"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        FGETXATTR = l.downcallHandle(find(libc, "fgetxattr"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), errno);
-        FLISTXATTR = l.downcallHandle(find(libc, "flistxattr"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        FREMOVEXATTR = l.downcallHandle(find(libc, "fremovexattr"),
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS), errno);
-        LSETXATTR = l.downcallHandle(find(libc, "lsetxattr"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        LGETXATTR = l.downcallHandle(find(libc, "lgetxattr"),
-                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG), errno);
-        LREMOVEXATTR = l.downcallHandle(find(libc, "lremovexattr"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS),
-                errno);
-        WRITE = l.downcallHandle(find(libc, "write"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG),
-                errno, heap);
-        PREAD = l.downcallHandle(find(libc, "pread"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), errno, heap);
-        FTRUNCATE = l.downcallHandle(find(libc, "ftruncate"), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG),
-                errno);
-        LSEEK = l.downcallHandle(find(libc, "lseek"), FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
-                errno);
-        COPY_FILE_RANGE = l.downcallHandle(find(libc, "copy_file_range"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT), errno);
-        GETDENTS64 = l.downcallHandle(find(libc, "getdents64"),
-                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), errno);
-        GETEUID = l.downcallHandle(find(libc, "geteuid"), FunctionDescriptor.of(JAVA_INT));
-        GETPWNAM = l.downcallHandle(find(libc, "getpwnam"), FunctionDescriptor.of(ADDRESS, ADDRESS));
-        GETGRNAM = l.downcallHandle(find(libc, "getgrnam"), FunctionDescriptor.of(ADDRESS, ADDRESS));
-        STRERROR = l.downcallHandle(find(libc, "strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        OPENAT = Downcalls.function("openat");
+        CLOSE = Downcalls.function("close");
+        MKDIRAT = Downcalls.function("mkdirat");
+        SYMLINKAT = Downcalls.function("symlinkat");
+        MKNODAT = Downcalls.function("mknodat");
+        RENAMEAT2 = Downcalls.function("renameat2");
+        UNLINKAT = Downcalls.function("unlinkat");
+        LINKAT = Downcalls.function("linkat");
+        FCHOWNAT = Downcalls.function("fchownat");
+        FCHMODAT = Downcalls.function("fchmodat");
+        FCHMOD = Downcalls.function("fchmod");
+        UTIMENSAT = Downcalls.function("utimensat");
+        FUTIMENS = Downcalls.function("futimens");
+        READLINKAT = Downcalls.function("readlinkat");
+        STATX = Downcalls.function("statx");
+        IOCTL = Downcalls.function("ioctl");
+        FSETXATTR = Downcalls.function("fsetxattr");
+        FGETXATTR = Downcalls.function("fgetxattr");
+        FLISTXATTR = Downcalls.function("flistxattr");
+        FREMOVEXATTR = Downcalls.function("fremovexattr");
+        LSETXATTR = Downcalls.function("lsetxattr");
+        LGETXATTR = Downcalls.function("lgetxattr");
+        LREMOVEXATTR = Downcalls.function("lremovexattr");
+        FTRUNCATE = Downcalls.function("ftruncate");
+        LSEEK = Downcalls.function("lseek");
+        COPY_FILE_RANGE = Downcalls.function("copy_file_range");
+        GETDENTS64 = Downcalls.function("getdents64");
+        GETEUID = Downcalls.function("geteuid");
+        GETPWNAM = Downcalls.function("getpwnam");
+        GETGRNAM = Downcalls.function("getgrnam");
+        WRITE = Downcalls.arrayFunction("write");
+        PREAD = Downcalls.arrayFunction("pread");
     }
 
     private Posix() {
-    }
-
-    private static MemorySegment find(SymbolLookup lookup, String name) {
-        return lookup.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc symbol not found: " + name));
     }
 
     /** One native call: returns the C result; {@code capture} receives errno. */
@@ -242,12 +199,19 @@ public final class Posix {
     private static final class Scratch implements SegmentAllocator {
         private final MemorySegment memory = Arena.global().allocate(SCRATCH_SIZE, 16);
         private long top;
+        /**
+         * Larger requests, held until the call is over: native code gets only their addresses, so nothing else
+         * would keep the garbage collector from freeing them during the call.
+         */
+        private final List<MemorySegment> overflow = new ArrayList<>();
 
         @Override
         public MemorySegment allocate(long byteSize, long byteAlignment) {
             long start = (top + byteAlignment - 1) & -byteAlignment;
             if (start + byteSize > SCRATCH_SIZE) {
-                return Arena.ofAuto().allocate(byteSize, byteAlignment);
+                MemorySegment m = Arena.ofAuto().allocate(byteSize, byteAlignment);
+                overflow.add(m);
+                return m;
             }
             top = start + byteSize;
             return memory.asSlice(start, byteSize).fill((byte) 0);
@@ -262,13 +226,13 @@ public final class Posix {
         Scratch arena = SCRATCH.get();
         long mark = arena.top;
         try {
-            MemorySegment capture = arena.allocate(CAPTURE_LAYOUT);
+            MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             while (true) {
                 long r = c.invoke(arena, capture);
                 if (r >= 0) {
                     return r;
                 }
-                int e = (int) ERRNO.get(capture, 0L);
+                int e = Downcalls.errno(capture);
                 if (e != EINTR) {
                     return -e;
                 }
@@ -279,6 +243,9 @@ public final class Posix {
             throw new IllegalStateException(t);
         } finally {
             arena.top = mark;
+            if (mark == 0) {
+                arena.overflow.clear();
+            }
         }
     }
 
@@ -298,12 +265,7 @@ public final class Posix {
 
     /** strerror(3). */
     public static String strerror(int errno) {
-        try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
-            return s.equals(MemorySegment.NULL) ? "errno " + errno : s.reinterpret(1024).getString(0);
-        } catch (Throwable t) {
-            return "errno " + errno;
-        }
+        return Downcalls.strerror(errno);
     }
 
     private static MemorySegment cstr(SegmentAllocator arena, byte[] s) {
@@ -315,7 +277,7 @@ public final class Posix {
     /** The effective user id. */
     public static int geteuid() {
         try {
-            return (int) GETEUID.invokeExact();
+            return (int) Downcalls.invokeQuietly(GETEUID, 0, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -323,13 +285,13 @@ public final class Posix {
 
     /** openat(2) of one name; returns the descriptor or {@code -errno}. */
     public static int tryOpenAt(int dirFd, byte[] name, int flags, int mode) {
-        return (int) tryCall((a, c) -> (int) OPENAT.invokeExact(c, dirFd, cstr(a, name), flags | O_CLOEXEC, mode));
+        return (int) tryCall((a, c) -> int32(invoke(OPENAT, c, dirFd, addr(cstr(a, name)), flags | O_CLOEXEC, mode)));
     }
 
     /** openat(2); {@code where} names the file in errors. */
     public static int openAt(int dirFd, byte[] name, int flags, int mode, String where) throws Errno {
-        return (int) call(where, "open", (a, c) -> (int) OPENAT.invokeExact(c, dirFd, cstr(a, name),
-                flags | O_CLOEXEC, mode));
+        return (int) call(where, "open", (a, c) -> int32(invoke(OPENAT, c, dirFd, addr(cstr(a, name)),
+                flags | O_CLOEXEC, mode)));
     }
 
     /** Opens a directory by path (following symlinks: the user named it), read-only. */
@@ -343,7 +305,7 @@ public final class Posix {
             return;
         }
         try {
-            int r = (int) CLOSE.invokeExact(fd);
+            Downcalls.invokeQuietly(CLOSE, fd, 0, 0);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -351,50 +313,52 @@ public final class Posix {
 
     /** mkdirat(2); returns 0 or {@code -errno}. */
     public static int tryMkdirAt(int dirFd, byte[] name, int mode) {
-        return (int) tryCall((a, c) -> (int) MKDIRAT.invokeExact(c, dirFd, cstr(a, name), mode));
+        return (int) tryCall((a, c) -> int32(invoke(MKDIRAT, c, dirFd, addr(cstr(a, name)), mode)));
     }
 
     /** symlinkat(2). */
     public static void symlinkAt(byte[] target, int dirFd, byte[] name, String where) throws Errno {
-        call(where, "symlink", (a, c) -> (int) SYMLINKAT.invokeExact(c, cstr(a, target), dirFd, cstr(a, name)));
+        call(where, "symlink", (a, c) -> int32(invoke(SYMLINKAT, c, addr(cstr(a, target)), dirFd, addr(cstr(a, name)))));
     }
 
     /** mknodat(2) for devices, fifos and sockets. */
     public static void mknodAt(int dirFd, byte[] name, int mode, long major, long minor, String where) throws Errno {
         long dev = ((major & 0xfffff000L) << 32) | ((major & 0xfffL) << 8) | ((minor & 0xffffff00L) << 12)
                 | (minor & 0xffL);
-        call(where, "mknod", (a, c) -> (int) MKNODAT.invokeExact(c, dirFd, cstr(a, name), mode, dev));
+        call(where, "mknod", (a, c) -> int32(invoke(MKNODAT, c, dirFd, addr(cstr(a, name)), mode, dev)));
     }
 
     /** renameat2(2) within one directory; returns 0 or {@code -errno}. */
     public static int tryRenameAt(int dirFd, byte[] from, byte[] to, int flags) {
-        return (int) tryCall((a, c) -> (int) RENAMEAT2.invokeExact(c, dirFd, cstr(a, from), dirFd, cstr(a, to), flags));
+        return (int) tryCall((a, c) -> int32(invoke(RENAMEAT2, c, dirFd, addr(cstr(a, from)), dirFd,
+                addr(cstr(a, to)), flags)));
     }
 
     /** unlinkat(2); returns 0 or {@code -errno}. */
     public static int tryUnlinkAt(int dirFd, byte[] name, int flags) {
-        return (int) tryCall((a, c) -> (int) UNLINKAT.invokeExact(c, dirFd, cstr(a, name), flags));
+        return (int) tryCall((a, c) -> int32(invoke(UNLINKAT, c, dirFd, addr(cstr(a, name)), flags)));
     }
 
     /** linkat(2) without following symlinks; returns 0 or {@code -errno}. */
     public static int tryLinkAt(int fromDir, byte[] from, int toDir, byte[] to) {
-        return (int) tryCall((a, c) -> (int) LINKAT.invokeExact(c, fromDir, cstr(a, from), toDir, cstr(a, to), 0));
+        return (int) tryCall((a, c) -> int32(invoke(LINKAT, c, fromDir, addr(cstr(a, from)), toDir,
+                addr(cstr(a, to)), 0)));
     }
 
     /** lchown of a name, or fchown of {@code fd} itself when {@code name} is empty. */
     public static void chownAt(int fd, byte[] name, int uid, int gid, String where) throws Errno {
         int flags = AT_SYMLINK_NOFOLLOW | (name.length == 0 ? AT_EMPTY_PATH : 0);
-        call(where, "chown", (a, c) -> (int) FCHOWNAT.invokeExact(c, fd, cstr(a, name), uid, gid, flags));
+        call(where, "chown", (a, c) -> int32(invoke(FCHOWNAT, c, fd, addr(cstr(a, name)), uid, gid, flags)));
     }
 
     /** fchmod(2). */
     public static void fchmod(int fd, int mode, String where) throws Errno {
-        call(where, "chmod", (a, c) -> (int) FCHMOD.invokeExact(c, fd, mode));
+        call(where, "chmod", (a, c) -> int32(invoke(FCHMOD, c, fd, mode)));
     }
 
     /** fchmodat(2) of a name (follows nothing: callers use it for non-symlinks only). */
     public static void chmodAt(int dirFd, byte[] name, int mode, String where) throws Errno {
-        call(where, "chmod", (a, c) -> (int) FCHMODAT.invokeExact(c, dirFd, cstr(a, name), mode, 0));
+        call(where, "chmod", (a, c) -> int32(invoke(FCHMODAT, c, dirFd, addr(cstr(a, name)), mode, 0)));
     }
 
     /**
@@ -420,9 +384,9 @@ public final class Posix {
             ts.set(JAVA_LONG, 16, sec);
             ts.set(JAVA_LONG, 24, nsec);
             if (name.length == 0) {
-                return (int) FUTIMENS.invokeExact(c, fd, ts);
+                return int32(invoke(FUTIMENS, c, fd, addr(ts)));
             }
-            return (int) UTIMENSAT.invokeExact(c, fd, cstr(a, name), ts, AT_SYMLINK_NOFOLLOW);
+            return int32(invoke(UTIMENSAT, c, fd, addr(cstr(a, name)), addr(ts), AT_SYMLINK_NOFOLLOW));
         });
     }
 
@@ -431,7 +395,7 @@ public final class Posix {
         byte[][] out = new byte[1][];
         call(where, "readlink", (a, c) -> {
             MemorySegment buf = a.allocate(4097);
-            long n = (long) READLINKAT.invokeExact(c, dirFd, cstr(a, name), buf, 4097L);
+            long n = invoke(READLINKAT, c, dirFd, addr(cstr(a, name)), addr(buf), 4097L);
             if (n >= 0) {
                 out[0] = buf.asSlice(0, n).toArray(JAVA_BYTE);
             }
@@ -446,7 +410,8 @@ public final class Posix {
         long r = tryCall((a, c) -> {
             MemorySegment b = a.allocate(256, 8);
             int flags = AT_SYMLINK_NOFOLLOW | (name.length == 0 ? AT_EMPTY_PATH : 0);
-            int rc = (int) STATX.invokeExact(c, dirFd, cstr(a, name), flags, 0xfff /* STATX_BASIC_STATS|BTIME */, b);
+            int rc = (int) invoke(STATX, c, dirFd, addr(cstr(a, name)), flags, 0xfff /* STATX_BASIC_STATS|BTIME */,
+                    addr(b));
             if (rc == 0) {
                 out[0] = new Stat(b.get(JAVA_SHORT, 28) & 0xffff, b.get(JAVA_INT, 20), b.get(JAVA_INT, 24),
                         b.get(JAVA_LONG, 40), b.get(JAVA_LONG, 112), b.get(JAVA_INT, 120) & 0xffffffffL,
@@ -470,7 +435,7 @@ public final class Posix {
         int[] out = new int[1];
         long r = tryCall((a, c) -> {
             MemorySegment b = a.allocate(8);
-            int rc = (int) IOCTL_PTR.invokeExact(c, fd, FS_IOC_GETFLAGS, b);
+            int rc = (int) invoke(IOCTL, c, fd, FS_IOC_GETFLAGS, addr(b));
             out[0] = b.get(JAVA_INT, 0);
             return rc;
         });
@@ -488,7 +453,7 @@ public final class Posix {
         return (int) tryCall((a, c) -> {
             MemorySegment b = a.allocate(8);
             b.set(JAVA_INT, 0, flags);
-            return (int) IOCTL_PTR.invokeExact(c, fd, FS_IOC_SETFLAGS, b);
+            return int32(invoke(IOCTL, c, fd, FS_IOC_SETFLAGS, addr(b)));
         });
     }
 
@@ -497,7 +462,7 @@ public final class Posix {
         long[] out = {-1};
         tryCall((a, c) -> {
             MemorySegment b = a.allocate(28);
-            int rc = (int) IOCTL_PTR.invokeExact(c, fd, FS_IOC_FSGETXATTR, b);
+            int rc = (int) invoke(IOCTL, c, fd, FS_IOC_FSGETXATTR, addr(b));
             if (rc == 0) {
                 out[0] = b.get(JAVA_INT, 12) & 0xffffffffL;
             }
@@ -510,18 +475,18 @@ public final class Posix {
     public static void setProjectId(int fd, long projid, String where) throws Errno {
         call(where, "FS_IOC_FSSETXATTR", (a, c) -> {
             MemorySegment b = a.allocate(28);
-            int rc = (int) IOCTL_PTR.invokeExact(c, fd, FS_IOC_FSGETXATTR, b);
+            int rc = (int) invoke(IOCTL, c, fd, FS_IOC_FSGETXATTR, addr(b));
             if (rc < 0) {
                 return rc;
             }
             b.set(JAVA_INT, 12, (int) projid);
-            return (int) IOCTL_PTR.invokeExact(c, fd, FS_IOC_FSSETXATTR, b);
+            return int32(invoke(IOCTL, c, fd, FS_IOC_FSSETXATTR, addr(b)));
         });
     }
 
     /** FICLONE: makes {@code dst} share all of {@code src}'s extents; returns 0 or {@code -errno}. */
     public static int tryClone(int dst, int src) {
-        return (int) tryCall((a, c) -> (int) IOCTL_INT.invokeExact(c, dst, FICLONE, (long) src));
+        return (int) tryCall((a, c) -> int32(invoke(IOCTL, c, dst, FICLONE, src)));
     }
 
     /** True for errors that mean "this file system does not do that". */
@@ -534,13 +499,13 @@ public final class Posix {
         call(where, "setxattr " + new String(name, FileMeta.pathCharset()), (a, c) -> {
             MemorySegment v = a.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, JAVA_BYTE, 0, value.length);
-            return (int) FSETXATTR.invokeExact(c, fd, cstr(a, name), v, (long) value.length, 0);
+            return int32(invoke(FSETXATTR, c, fd, addr(cstr(a, name)), addr(v), value.length, 0));
         });
     }
 
     /** fgetxattr(2): the value, or null when it is not set or xattrs are unsupported. */
     public static byte[] getXattr(int fd, byte[] name, String where) throws Errno {
-        return readXattr(where, (a, c, v, space) -> (long) FGETXATTR.invokeExact(c, fd, cstr(a, name), v, space));
+        return readXattr(where, (a, c, v, space) -> invoke(FGETXATTR, c, fd, addr(cstr(a, name)), addr(v), space));
     }
 
     /** One of the getxattr calls: reads into {@code v} of {@code space} bytes. */
@@ -585,7 +550,7 @@ public final class Posix {
             List<byte[]> names = new ArrayList<>();
             long r = tryCall((a, c) -> {
                 MemorySegment v = a.allocate(space);
-                long n = (long) FLISTXATTR.invokeExact(c, fd, v, space);
+                long n = invoke(FLISTXATTR, c, fd, addr(v), space);
                 int start = 0;
                 for (int i = 0; i < n; i++) {
                     if (v.get(JAVA_BYTE, i) == 0) {
@@ -613,7 +578,7 @@ public final class Posix {
 
     /** fremovexattr(2); a missing attribute is fine. */
     public static void removeXattr(int fd, byte[] name, String where) throws Errno {
-        long r = tryCall((a, c) -> (int) FREMOVEXATTR.invokeExact(c, fd, cstr(a, name)));
+        long r = tryCall((a, c) -> int32(invoke(FREMOVEXATTR, c, fd, addr(cstr(a, name)))));
         if (r < 0 && r != -ENODATA) {
             throw error(where, "removexattr", (int) -r);
         }
@@ -636,13 +601,14 @@ public final class Posix {
         call(where, "setxattr " + new String(name, FileMeta.pathCharset()), (a, c) -> {
             MemorySegment v = a.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, JAVA_BYTE, 0, value.length);
-            return (int) LSETXATTR.invokeExact(c, cstr(a, path), cstr(a, name), v, (long) value.length, 0);
+            return int32(invoke(LSETXATTR, c, addr(cstr(a, path)), addr(cstr(a, name)), addr(v), value.length,
+                    0));
         });
     }
 
     /** lremovexattr(2); a missing attribute is fine. */
     public static void lremoveXattr(byte[] path, byte[] name, String where) throws Errno {
-        long r = tryCall((a, c) -> (int) LREMOVEXATTR.invokeExact(c, cstr(a, path), cstr(a, name)));
+        long r = tryCall((a, c) -> int32(invoke(LREMOVEXATTR, c, addr(cstr(a, path)), addr(cstr(a, name)))));
         if (r < 0 && r != -ENODATA) {
             throw error(where, "removexattr", (int) -r);
         }
@@ -650,8 +616,8 @@ public final class Posix {
 
     /** lgetxattr(2): the value, or null when it is not set or xattrs are unsupported. */
     public static byte[] lgetXattr(byte[] path, byte[] name, String where) throws Errno {
-        return readXattr(where, (a, c, v, space) -> (long) LGETXATTR.invokeExact(c, cstr(a, path), cstr(a, name), v,
-                space));
+        return readXattr(where, (a, c, v, space) -> invoke(LGETXATTR, c, addr(cstr(a, path)), addr(cstr(a, name)),
+                addr(v), space));
     }
 
     /** Writes all of {@code b[off, off+len)} at the current position. */
@@ -659,8 +625,8 @@ public final class Posix {
         while (len > 0) {
             final int o = off;
             final int n = len;
-            long w = call(where, "write", (a, c) -> (long) WRITE.invokeExact(c, fd,
-                    MemorySegment.ofArray(b).asSlice(o), (long) n));
+            long w = call(where, "write", (a, c) -> Downcalls.invokeArray(WRITE, c, fd,
+                    MemorySegment.ofArray(b).asSlice(o), n, 0));
             off += (int) w;
             len -= (int) w;
         }
@@ -668,18 +634,18 @@ public final class Posix {
 
     /** pread(2): up to {@code len} bytes at {@code pos}; 0 at end of file. */
     public static int pread(int fd, byte[] b, int off, int len, long pos, String where) throws Errno {
-        return (int) call(where, "read", (a, c) -> (long) PREAD.invokeExact(c, fd, MemorySegment.ofArray(b).asSlice(off),
-                (long) len, pos));
+        return (int) call(where, "read", (a, c) -> Downcalls.invokeArray(PREAD, c, fd,
+                MemorySegment.ofArray(b).asSlice(off), len, pos));
     }
 
     /** Moves the file position by {@code delta} (used to leave holes). */
     public static void seekRelative(int fd, long delta, String where) throws Errno {
-        call(where, "lseek", (a, c) -> (long) LSEEK.invokeExact(c, fd, delta, 1 /* SEEK_CUR */));
+        call(where, "lseek", (a, c) -> invoke(LSEEK, c, fd, delta, 1 /* SEEK_CUR */));
     }
 
     /** ftruncate(2). */
     public static void ftruncate(int fd, long size, String where) throws Errno {
-        call(where, "ftruncate", (a, c) -> (int) FTRUNCATE.invokeExact(c, fd, size));
+        call(where, "ftruncate", (a, c) -> int32(invoke(FTRUNCATE, c, fd, size)));
     }
 
     /**
@@ -695,7 +661,7 @@ public final class Posix {
                 MemorySegment offs = a.allocate(16, 8);
                 offs.set(JAVA_LONG, 0, at);
                 offs.set(JAVA_LONG, 8, at);
-                return (long) COPY_FILE_RANGE.invokeExact(c, src, offs, dst, offs.asSlice(8), left, 0);
+                return invoke(COPY_FILE_RANGE, c, src, addr(offs), dst, addr(offs) + 8, left, 0);
             });
             if (r < 0) {
                 int e = (int) -r;
@@ -720,7 +686,7 @@ public final class Posix {
             while (true) {
                 long r = call(where, "getdents64", (a, c) -> {
                     MemorySegment buf = a.allocate(32768, 8);
-                    long n = (long) GETDENTS64.invokeExact(c, fd, buf, 32768L);
+                    long n = invoke(GETDENTS64, c, fd, addr(buf), 32768L);
                     for (long p = 0; p < n; ) {
                         int reclen = buf.get(JAVA_SHORT, p + 16) & 0xffff;
                         long s = p + 19;
@@ -758,7 +724,7 @@ public final class Posix {
 
     private static long nssId(MethodHandle h, byte[] name, long idOffset) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment p = (MemorySegment) h.invokeExact(cstr(arena, name));
+            MemorySegment p = MemorySegment.ofAddress(Downcalls.invokeQuietly(h, addr(cstr(arena, name)), 0, 0));
             if (p.equals(MemorySegment.NULL)) {
                 return -1;
             }
