@@ -18,12 +18,19 @@ import java.util.BitSet;
  * a run breaks, the chunker takes over from that point until the next match.
  */
 final class SeedScanner {
-    private static final int READ = 1 << 20;
-    /** Index chunks checked together while following a run (the multi-buffer digest has eight lanes). */
+    private static final int READ = 4 << 20;
+    /**
+     * Index chunks checked together while following a run, at first: the multi-buffer digest has eight lanes. While
+     * a run goes on, batches double up to {@link #FOLLOW_MAX}: the digest refills a lane from the batch when its
+     * message ends, so chunks of unequal sizes keep all lanes busy only in batches of several times eight.
+     */
     private static final int FOLLOW = 8;
-    private final long[] offs = new long[FOLLOW];
-    private final long[] lens = new long[FOLLOW];
-    private final byte[] digests = new byte[FOLLOW * DigestAlgorithm.DIGEST_LENGTH];
+    private static final int FOLLOW_MAX = 32;
+    private final long[] offs = new long[FOLLOW_MAX];
+    private final long[] lens = new long[FOLLOW_MAX];
+    private final byte[] digests = new byte[FOLLOW_MAX * DigestAlgorithm.DIGEST_LENGTH];
+    /** Chunks to check in the next batch of the current run. */
+    private int follow = FOLLOW;
 
     /** Told the data of a found chunk: index position {@code first} (its first occurrence). */
     @FunctionalInterface
@@ -72,7 +79,7 @@ final class SeedScanner {
                 // with one multi-buffer digest call; accept them up to the first that does not match.
                 int k = 0;
                 long span = 0;
-                while (k < FOLLOW && next + k < index.size()) {
+                while (k < follow && next + k < index.size()) {
                     int n = index.chunkSize(next + k);
                     if (pos + span + n > size || span + n > READ || seed.isHole(pos + span, pos + span + n)) {
                         break;
@@ -104,9 +111,11 @@ final class SeedScanner {
                 }
                 if (k > 0 && matched == k) {
                     next += matched;
+                    follow = Math.min(FOLLOW_MAX, follow * 2);
                     continue;
                 }
                 next = -1;
+                follow = FOLLOW;
             }
             long end = cutOne(pos);
             int n = (int) (end - pos);

@@ -57,6 +57,8 @@ public final class Chunker {
     }
 
     private static final int W = ChunkerParams.WINDOW;
+    /** Spans shorter than this stay in Java: a downcall costs about as much as rolling a few hundred bytes. */
+    static final int NATIVE_MIN_SPAN = 512;
     private static final byte[] ZEROS = new byte[4096];
 
     private final ChunkerParams params;
@@ -188,15 +190,25 @@ public final class Chunker {
         // Hot loop: the outgoing byte is b[pos - 48].
         final int start = pos;
         final int limit = (int) Math.min(to, (long) pos + (max - s));
-        final int[] t = TABLE;
-        final int[] tOut = TABLE_OUT;
         final long c = divC;
         final long lim = divLimit;
-        while (pos < limit) {
-            hh = Integer.rotateLeft(hh, 1) ^ tOut[b[pos - W] & 0xff] ^ t[b[pos] & 0xff];
-            pos++;
-            if (Long.compareUnsigned(((hh & 0xFFFFFFFFL) + 1) * c, lim) <= 0) {
-                return cut(pos);
+        if (limit - pos >= NATIVE_MIN_SPAN && NativeBuzhash.available()) {
+            long r = NativeBuzhash.scan(b, pos, limit, hh, c, lim);
+            int end = (int) ((r >>> 32) & 0x3FFFFFFF);
+            if ((r & (1L << 62)) != 0) {
+                return cut(end);
+            }
+            pos = end;
+            hh = (int) r;
+        } else {
+            final int[] t = TABLE;
+            final int[] tOut = TABLE_OUT;
+            while (pos < limit) {
+                hh = Integer.rotateLeft(hh, 1) ^ tOut[b[pos - W] & 0xff] ^ t[b[pos] & 0xff];
+                pos++;
+                if (Long.compareUnsigned(((hh & 0xFFFFFFFFL) + 1) * c, lim) <= 0) {
+                    return cut(pos);
+                }
             }
         }
         s += pos - start;

@@ -25,9 +25,6 @@ import java.util.Locale;
  */
 @SuppressWarnings("restricted")
 final class NativeSha512Many {
-    /** Where the build puts the library, relative to this class's package. */
-    static final String RESOURCE = "native/linux-x86_64/libjcasync-sha.so";
-
     /** {@code jc_sha512_256_many}, or null when the native digest is not available. */
     private static final MethodHandle MANY = load();
 
@@ -56,19 +53,14 @@ final class NativeSha512Many {
     }
 
     private static MethodHandle load() {
-        if (Boolean.getBoolean("jcasync.noNativeSha") || !isLinuxX8664()) {
+        SymbolLookup lib = Boolean.getBoolean("jcasync.noNativeSha") ? null : NativeLibrary.lookup();
+        if (lib == null) {
             return null;
         }
         try {
-            URL url = NativeSha512Many.class.getResource(RESOURCE);
-            if (url == null) {
-                return null;
-            }
-            SymbolLookup lib = open(url);
             Linker linker = Linker.nativeLinker();
-            MethodHandle supported = linker.downcallHandle(lib.findOrThrow("jc_sha512mb_supported"),
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            if ((int) supported.invokeExact() == 0) {
+            MethodHandle supported = org.jcasync.internal.Downcalls.function(lib, "jc_sha512mb_supported");
+            if ((int) org.jcasync.internal.Downcalls.invokeQuietly(supported, 0, 0, 0) == 0) {
                 return null;
             }
             ValueLayout ptr = ValueLayout.ADDRESS;
@@ -78,31 +70,6 @@ final class NativeSha512Many {
         } catch (Throwable t) {
             // Optional speed-up: any failure (odd packaging, noexec temp directory, old libc) means "not here".
             return null;
-        }
-    }
-
-    private static boolean isLinuxX8664() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        String arch = System.getProperty("os.arch", "");
-        return os.startsWith("linux") && (arch.equals("amd64") || arch.equals("x86_64"));
-    }
-
-    /**
-     * Opens the library: straight from the class directory during development and tests, else (inside a jar)
-     * from a temporary copy, since dlopen needs a file. The copy is deleted at once: the mapping stays valid.
-     */
-    private static SymbolLookup open(URL url) throws IOException, URISyntaxException {
-        if (url.getProtocol().equals("file")) {
-            return SymbolLookup.libraryLookup(Path.of(url.toURI()), Arena.global());
-        }
-        Path tmp = Files.createTempFile("libjcasync-sha", ".so");
-        try {
-            try (InputStream in = url.openStream()) {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return SymbolLookup.libraryLookup(tmp, Arena.global());
-        } finally {
-            Files.deleteIfExists(tmp);
         }
     }
 }

@@ -72,6 +72,43 @@ class ChunkerTest {
     }
 
     @Test
+    void theNativeLoopIsUsedWhereTheLibraryWasBuilt() {
+        org.assertj.core.api.Assumptions.assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE))
+                .isNotNull();
+        org.assertj.core.api.Assumptions.assumeThat(Boolean.getBoolean("jcasync.noNativeChunker")).isFalse();
+        assertThat(NativeBuzhash.available()).isTrue();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"16K:64K:256K", "2K:8K:32K", "512:1K:2K", "600:700:900"})
+    void lowEntropyDataCutsLikeTheReference(String spec) {
+        ChunkerParams p = ChunkerParams.parse(spec);
+        Random r = new Random(spec.hashCode());
+        // Text-like lines, a repeated block, a run of one byte and random bytes, 2 MB in all.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        while (out.size() < 600_000) {
+            out.writeBytes(("line " + r.nextInt(5000) + ": the quick brown fox\n").getBytes(
+                    java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        byte[] block = new byte[3000];
+        r.nextBytes(block);
+        for (int i = 0; i < 200; i++) {
+            out.writeBytes(block);
+        }
+        byte[] run = new byte[300_000];
+        java.util.Arrays.fill(run, (byte) 0x5a);
+        out.writeBytes(run);
+        byte[] tail = new byte[500_000];
+        r.nextBytes(tail);
+        out.writeBytes(tail);
+        byte[] data = out.toByteArray();
+        long[] expected = TestData.referenceCuts(data, p);
+        for (int buf : new int[] {600, 4096, 65536, 1 << 20, data.length}) {
+            assertThat(cuts(data, p, buf)).as("buffer %d", buf).isEqualTo(expected);
+        }
+    }
+
+    @Test
     void cutAtExactlyMinIsPossible() {
         // Search random data for a chunk that ends exactly at min: desync got this case wrong.
         ChunkerParams p = ChunkerParams.parse("64:128:256");
