@@ -187,7 +187,7 @@ class DigestManyTest {
         String flags = Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("flags")).findFirst().orElse("");
         boolean avx512 = (" " + flags + " ").contains(" avx512f ") && (" " + flags + " ").contains(" avx512bw ");
         assumeThat(avx512).as("CPU with avx512f and avx512bw").isTrue();
-        assumeThat(NativeSha512Many.class.getResource(NativeSha512Many.RESOURCE))
+        assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE))
                 .as("library built (a C compiler was present)").isNotNull();
         assumeThat(Boolean.getBoolean("jcasync.noNativeSha")).isFalse();
         assertThat(NativeSha512Many.available()).as("native multi-buffer SHA-512/256 loaded").isTrue();
