@@ -50,14 +50,36 @@ public class KernelBench {
             batchOffs[i] = (long) i * (data.length / BATCH);
             batchLens[i] = data.length / BATCH;
         }
+        if (!chunker.nativeLoop()) {
+            System.err.println("KernelBench: no native chunker loop here; chunker measures the Java loop");
+        }
         if (!DigestAlgorithm.nativeMultiBuffer()) {
             System.err.println("KernelBench: no native multi-buffer SHA-512/256 here; sha512256Batch* measure OpenSSL");
         }
     }
 
-    /** Buzhash chunking. */
+    /** Buzhash chunking: the native hot loop ({@code NativeChunker}, AVX-512 VBMI where the CPU has it). */
     @Benchmark
     public int chunker() {
+        return chunkAll();
+    }
+
+    /** Buzhash chunking in Java only ({@code -Djcasync.noNativeChunker=true}), with C2. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djcasync.noNativeChunker=true"})
+    public int chunkerJava() {
+        return chunkAll();
+    }
+
+    /** Buzhash chunking in Java only with the C1 compiler only, as the launcher runs most commands. */
+    @Benchmark
+    @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Djcasync.noNativeChunker=true",
+            "-XX:TieredStopAtLevel=1"})
+    public int chunkerJavaC1() {
+        return chunkAll();
+    }
+
+    private int chunkAll() {
         int pos = 0;
         int n = 0;
         while (pos < data.length) {

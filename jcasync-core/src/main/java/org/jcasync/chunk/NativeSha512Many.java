@@ -1,29 +1,18 @@
 package org.jcasync.chunk;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
-import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.Locale;
 
 /**
- * Multi-buffer SHA-512/256 from the bundled native library ({@code src/main/c/sha512mb.c}): eight messages at a
- * time in the 64-bit lanes of AVX-512 registers, several times the single-stream speed of OpenSSL on a batch of
- * chunks. The library is a class-path resource built with the module when a C compiler is at hand; when it is
- * missing, cannot be loaded, the CPU lacks AVX-512 or {@code -Djcasync.noNativeSha=true} is set,
- * {@link #available()} is false and {@link DigestAlgorithm#digestMany} hashes one message after the other.
+ * Multi-buffer SHA-512/256 from the bundled native library ({@code src/main/c/sha512mb.c}, loaded by
+ * {@link NativeLibrary}): eight messages at a time in the 64-bit lanes of AVX-512 registers, several times the
+ * single-stream speed of OpenSSL on a batch of chunks. When the library is missing, the CPU lacks AVX-512 or
+ * {@code -Djcasync.noNativeSha=true} is set, {@link #available()} is false and {@link DigestAlgorithm#digestMany}
+ * hashes one message after the other.
  */
-@SuppressWarnings("restricted")
 final class NativeSha512Many {
     /** {@code jc_sha512_256_many}, or null when the native digest is not available. */
     private static final MethodHandle MANY = load();
@@ -53,23 +42,16 @@ final class NativeSha512Many {
     }
 
     private static MethodHandle load() {
-        SymbolLookup lib = Boolean.getBoolean("jcasync.noNativeSha") ? null : NativeLibrary.lookup();
-        if (lib == null) {
+        if (Boolean.getBoolean("jcasync.noNativeSha")) {
             return null;
         }
-        try {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle supported = org.jcasync.internal.Downcalls.function(lib, "jc_sha512mb_supported");
-            if ((int) org.jcasync.internal.Downcalls.invokeQuietly(supported, 0, 0, 0) == 0) {
-                return null;
-            }
-            ValueLayout ptr = ValueLayout.ADDRESS;
-            return linker.downcallHandle(lib.findOrThrow("jc_sha512_256_many"),
-                    FunctionDescriptor.ofVoid(ptr, ValueLayout.JAVA_INT, ptr, ptr, ptr),
-                    Linker.Option.critical(true));
-        } catch (Throwable t) {
-            // Optional speed-up: any failure (odd packaging, noexec temp directory, old libc) means "not here".
+        MethodHandle supported = NativeLibrary.find("jc_sha512mb_supported",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT));
+        if (supported == null || NativeLibrary.callIntFunction(supported) == 0) {
             return null;
         }
+        ValueLayout ptr = ValueLayout.ADDRESS;
+        return NativeLibrary.find("jc_sha512_256_many",
+                FunctionDescriptor.ofVoid(ptr, ValueLayout.JAVA_INT, ptr, ptr, ptr), Linker.Option.critical(true));
     }
 }

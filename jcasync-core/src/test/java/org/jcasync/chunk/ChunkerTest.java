@@ -3,17 +3,23 @@ package org.jcasync.chunk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
 
 class ChunkerTest {
 
     static long[] cuts(byte[] data, ChunkerParams p, int bufSize) {
-        Chunker c = new Chunker(p);
+        return cuts(data, new Chunker(p), bufSize);
+    }
+
+    /** Cuts of {@code data} fed to {@code c} in copies of {@code bufSize} bytes. */
+    static long[] cuts(byte[] data, Chunker c, int bufSize) {
         List<Long> out = new ArrayList<>();
         long base = 0;
         for (int off = 0; off < data.length; off += bufSize) {
@@ -36,26 +42,36 @@ class ChunkerTest {
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
-    @Test
-    void goldenVectorDefaultParams() throws Exception {
-        long[] cuts = cuts(TestData.sha256ctr4M(), ChunkerParams.DEFAULT, 1 << 20);
+    /** A chunker with the native hot loop on or off; skips the test when native is asked for and not available. */
+    static Chunker chunker(ChunkerParams p, boolean useNative) {
+        assumeThat(!useNative || NativeChunker.available()).as("native chunker loop available").isTrue();
+        return new Chunker(p, useNative);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void goldenVectorDefaultParams(boolean useNative) throws Exception {
+        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.DEFAULT, useNative), 1 << 20);
         assertThat(cuts).hasSize(63);
         assertThat(java.util.Arrays.copyOf(cuts, 8))
                 .containsExactly(80921, 138220, 187412, 237372, 296795, 348909, 437333, 483751);
     }
 
-    @Test
-    void goldenVector4K() throws Exception {
-        long[] cuts = cuts(TestData.sha256ctr4M(), ChunkerParams.parse("4K"), 1 << 20);
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void goldenVector4K(boolean useNative) throws Exception {
+        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.parse("4K"), useNative), 1 << 20);
         assertThat(cuts).hasSize(1049);
         assertThat(java.util.Arrays.copyOf(cuts, 8))
                 .containsExactly(10613, 12445, 14923, 17919, 21763, 25260, 27351, 29499);
     }
 
     @ParameterizedTest
-    @CsvSource({"64:128:256", "48:64:80", "1K", "16:64:256", "100:100:100", "1:1:1", "1:2:200", "4K", "47:50:60",
-            "48:48:49", "64K"})
-    void matchesReferenceRuleOnRandomDataAndAnyBufferSize(String spec) {
+    @CsvSource({"64:128:256, false", "48:64:80, false", "1K, false", "16:64:256, false", "100:100:100, false",
+            "1:1:1, false", "1:2:200, false", "4K, false", "47:50:60, false", "48:48:49, false", "64K, false",
+            "64:128:256, true", "48:64:80, true", "1K, true", "16:64:256, true", "1:2:200, true", "4K, true",
+            "47:50:60, true", "48:48:49, true", "64K, true"})
+    void matchesReferenceRuleOnRandomDataAndAnyBufferSize(String spec, boolean useNative) {
         ChunkerParams p = ChunkerParams.parse(spec);
         Random r = new Random(spec.hashCode());
         for (int round = 0; round < 3; round++) {
@@ -66,7 +82,7 @@ class ChunkerTest {
             }
             long[] expected = TestData.referenceCuts(data, p);
             for (int buf : new int[] {1, 7, 47, 48, 49, 4096, 65536, data.length}) {
-                assertThat(cuts(data, p, buf)).as("buffer %d", buf).isEqualTo(expected);
+                assertThat(cuts(data, chunker(p, useNative), buf)).as("buffer %d", buf).isEqualTo(expected);
             }
         }
     }
@@ -76,7 +92,7 @@ class ChunkerTest {
         org.assertj.core.api.Assumptions.assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE))
                 .isNotNull();
         org.assertj.core.api.Assumptions.assumeThat(Boolean.getBoolean("jcasync.noNativeChunker")).isFalse();
-        assertThat(NativeBuzhash.available()).isTrue();
+        assertThat(NativeChunker.available()).isTrue();
     }
 
     @ParameterizedTest
