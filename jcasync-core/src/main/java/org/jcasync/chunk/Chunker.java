@@ -78,6 +78,7 @@ public final class Chunker {
     private final int hashStart;
     /** First chunk size at which a cut is tested: {@code max(min,48)}. */
     private final int testStart;
+    /** The discriminator: cut where h % d == d - 1. */
     private final int d;
     private final long divC;
     private final long divLimit;

@@ -66,10 +66,8 @@ final class NativeChunker {
             // critical(true): the arrays are passed in place, no copies; the GC waits for the (bounded) call.
             return (long) SCAN.invokeExact(MemorySegment.ofArray(b), pos, limit, h, divC, divLimit, d,
                     TABLES, vector ? 1 : 0);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw NativeLibrary.unchecked(t);
         }
     }
 

@@ -62,6 +62,14 @@ final class NativeLibrary {
         }
     }
 
+    /** What a failed downcall throws: runtime exceptions and errors as they are, anything else wrapped. */
+    static RuntimeException unchecked(Throwable t) {
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return t instanceof RuntimeException r ? r : new IllegalStateException(t);
+    }
+
     private static SymbolLookup load() {
         if (!isLinuxX8664()) {
             return null;

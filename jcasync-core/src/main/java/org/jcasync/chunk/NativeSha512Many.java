@@ -34,10 +34,8 @@ final class NativeSha512Many {
             // critical(true): the arrays are passed in place, no copies; the GC waits for the (short) call.
             MANY.invokeExact(MemorySegment.ofArray(buf), n, MemorySegment.ofArray(offs),
                     MemorySegment.ofArray(lens), MemorySegment.ofArray(out));
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw NativeLibrary.unchecked(t);
         }
     }
 

@@ -3,9 +3,6 @@ package org.jcasync.chunk;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.lang.reflect.InvocationTargetException;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -203,10 +200,7 @@ class DigestManyTest {
         Random r = new Random(6);
         Batch b = at(r, 0, 1, 112, 128, 129, 70_000, 65_536, 65_536, 20_000, 300_000, 5, 17);
         byte[] expected = expected("SHA-512/256", b);
-        URL classes = DigestAlgorithm.class.getProtectionDomain().getCodeSource().getLocation();
-        String old = System.getProperty("jcasync.noNativeSha");
-        System.setProperty("jcasync.noNativeSha", "true");
-        try (URLClassLoader fresh = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+        TestData.withSwitchOn("jcasync.noNativeSha", fresh -> {
             Class<?> alg = fresh.loadClass(DigestAlgorithm.class.getName());
             assertThat(alg).isNotSameAs(DigestAlgorithm.class);
             assertThat(alg.getMethod("nativeMultiBuffer").invoke(null)).isEqualTo(false);
@@ -215,14 +209,6 @@ class DigestManyTest {
             alg.getMethod("digestMany", byte[].class, long[].class, long[].class, int.class, byte[].class)
                     .invoke(sha512, buf, b.offs(), b.lens(), b.n(), out);
             assertDigests("fallback", b, out, expected);
-        } catch (InvocationTargetException e) {
-            throw (Exception) e.getCause();
-        } finally {
-            if (old == null) {
-                System.clearProperty("jcasync.noNativeSha");
-            } else {
-                System.setProperty("jcasync.noNativeSha", old);
-            }
-        }
+        });
     }
 }

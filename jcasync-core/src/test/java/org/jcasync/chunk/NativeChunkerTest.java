@@ -5,10 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -181,10 +178,7 @@ class NativeChunkerTest {
     void propertyTurnsTheNativeLoopOffWithSameCuts() throws Exception {
         byte[] data = TestData.random(8, 500_000);
         long[] expected = TestData.referenceCuts(data, ChunkerParams.parse("4K"));
-        URL classes = Chunker.class.getProtectionDomain().getCodeSource().getLocation();
-        String old = System.getProperty("jcasync.noNativeChunker");
-        System.setProperty("jcasync.noNativeChunker", "true");
-        try (URLClassLoader fresh = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+        TestData.withSwitchOn("jcasync.noNativeChunker", fresh -> {
             Class<?> params = fresh.loadClass(ChunkerParams.class.getName());
             Class<?> chunker = fresh.loadClass(Chunker.class.getName());
             assertThat(chunker).isNotSameAs(Chunker.class);
@@ -207,15 +201,7 @@ class NativeChunkerTest {
             }
             got.add((long) data.length);
             assertThat(got.stream().mapToLong(Long::longValue).toArray()).isEqualTo(expected);
-        } catch (InvocationTargetException e) {
-            throw (Exception) e.getCause();
-        } finally {
-            if (old == null) {
-                System.clearProperty("jcasync.noNativeChunker");
-            } else {
-                System.setProperty("jcasync.noNativeChunker", old);
-            }
-        }
+        });
     }
 
     /** The roll and cut test written from the rule, with a plain unsigned modulo. */

@@ -1,5 +1,8 @@
 package org.jcasync.chunk;
 
+import java.lang.reflect.InvocationTargetException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
@@ -36,6 +39,37 @@ public final class TestData {
                 b.put(0, (byte) (b.get(0) ^ 0x5a));
                 b.rewind();
                 ch.write(b, at);
+            }
+        }
+    }
+
+    /** Test code that gets a class loader holding the module's classes afresh. */
+    public interface FreshClasses {
+        /** Runs the test with {@code fresh}. */
+        void run(ClassLoader fresh) throws Exception;
+    }
+
+    /**
+     * Runs {@code test} with the module's classes in a fresh class loader while the system property {@code name}
+     * is {@code true}, then restores the property. Switches such as {@code jcasync.noNativeSha} are read once per
+     * class loader, so this is how a test sees them take effect. Exceptions of reflective calls are unwrapped.
+     */
+    public static void withSwitchOn(String name, FreshClasses test) throws Exception {
+        URL classes = Chunker.class.getProtectionDomain().getCodeSource().getLocation();
+        String old = System.getProperty(name);
+        System.setProperty(name, "true");
+        try (URLClassLoader fresh = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
+            test.run(fresh);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Exception x) {
+                throw x;
+            }
+            throw (Error) e.getCause();
+        } finally {
+            if (old == null) {
+                System.clearProperty(name);
+            } else {
+                System.setProperty(name, old);
             }
         }
     }
