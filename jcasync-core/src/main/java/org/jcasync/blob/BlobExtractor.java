@@ -321,7 +321,7 @@ public final class BlobExtractor {
                 // Chunking the seed takes a while: a store that can tell what is probably missing anyway (the
                 // index's own pack) starts fetching it meanwhile.
                 storeTold = true;
-                store.mayNeed(pendingIds());
+                store.mayNeed(idsAt(pendingFirsts()));
             }
             scanSeedRegions(s, matched);
             phase("seed " + s.path().getFileName() + ": chunked the rest");
@@ -552,22 +552,18 @@ public final class BlobExtractor {
         return todo;
     }
 
-    /** The distinct chunks still pending. */
-    private List<ChunkId> pendingIds() {
-        List<ChunkId> ids = new ArrayList<>();
-        for (int first : pendingFirsts()) {
-            ids.add(index.id(first));
+    /** The chunk ids at index positions {@code positions}. */
+    private List<ChunkId> idsAt(List<Integer> positions) {
+        List<ChunkId> ids = new ArrayList<>(positions.size());
+        for (int p : positions) {
+            ids.add(index.id(p));
         }
         return ids;
     }
 
     private void fetchFromStore() throws IOException {
         List<Integer> todo = pendingFirsts();
-        List<ChunkId> needed = new ArrayList<>(todo.size());
-        for (int first : todo) {
-            needed.add(index.id(first));
-        }
-        store.willNeed(needed);
+        store.willNeed(idsAt(todo));
         // Batches of chunks: a store verifies a batch with one multi-buffer digest call.
         List<int[]> work = new ArrayList<>();
         for (int i = 0; i < todo.size(); i += STORE_BATCH) {

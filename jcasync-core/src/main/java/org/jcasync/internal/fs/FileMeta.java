@@ -102,7 +102,7 @@ public final class FileMeta {
                 if (r >= 0) {
                     return r;
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err != EINTR) {
                     throw errnoException(path, err, "open");
                 }
@@ -134,7 +134,7 @@ public final class FileMeta {
             MemorySegment buf = arena.allocate(8);
             int r = (int) Downcalls.invoke(IOCTL, capture, fd, FS_IOC_GETFLAGS, buf.address());
             if (r < 0) {
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (unsupported(err)) {
                     return 0;
                 }
@@ -155,7 +155,7 @@ public final class FileMeta {
             MemorySegment buf = arena.allocate(28);
             int r = (int) Downcalls.invoke(IOCTL, capture, fd, FS_IOC_FSGETXATTR, buf.address());
             if (r < 0) {
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (unsupported(err)) {
                     return 0;
                 }
@@ -176,7 +176,7 @@ public final class FileMeta {
             MemorySegment buf = arena.allocate(256, 8);
             int r = (int) Downcalls.invoke(FSTATFS, capture, fd, buf.address());
             if (r < 0) {
-                throw errnoException(path, errno(capture), "fstatfs");
+                throw errnoException(path, Downcalls.errno(capture), "fstatfs");
             }
             return buf.get(JAVA_LONG, 0);
         } catch (IOException | RuntimeException | Error e) {
@@ -208,7 +208,7 @@ public final class FileMeta {
                     }
                     return names;
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err == EOPNOTSUPP || err == EBADF) {
                     return List.of();
                 }
@@ -238,7 +238,7 @@ public final class FileMeta {
                 if (r >= 0) {
                     return buf.asSlice(0, r).toArray(JAVA_BYTE);
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err == ENODATA) {
                     return null;
                 }
@@ -265,7 +265,7 @@ public final class FileMeta {
             int r = (int) Downcalls.invoke(STATX, capture, -100 /* AT_FDCWD */, cpath(arena, path).address(),
                     0x100 /* AT_SYMLINK_NOFOLLOW */, 0x40 /* STATX_MTIME */, buf.address());
             if (r < 0) {
-                throw errnoException(path, errno(capture), "statx");
+                throw errnoException(path, Downcalls.errno(capture), "statx");
             }
             return new long[] {buf.get(JAVA_LONG, 112), buf.get(JAVA_INT, 120) & 0xffffffffL};
         } catch (IOException | RuntimeException | Error e) {
@@ -313,16 +313,8 @@ public final class FileMeta {
         return s;
     }
 
-    private static int errno(MemorySegment capture) {
-        return Downcalls.errno(capture);
-    }
-
-    private static String strerror(int errno) {
-        return Downcalls.strerror(errno);
-    }
-
     private static IOException errnoException(Path path, int errno, String op) {
-        String reason = op + ": " + strerror(errno);
+        String reason = op + ": " + Downcalls.strerror(errno);
         String file = path.toString();
         return switch (errno) {
             case ENOENT -> new NoSuchFileException(file, null, reason);

@@ -69,7 +69,6 @@ public final class LinuxFile implements AutoCloseable {
     private static final int ENOSYS = 38;
     private static final int EOPNOTSUPP = 95;
 
-
     /** struct file_clone_range { __s64 src_fd; __u64 src_offset; __u64 src_length; __u64 dest_offset; }. */
     private static final StructLayout FILE_CLONE_RANGE = MemoryLayout.structLayout(
             JAVA_LONG.withName("src_fd"),
@@ -124,7 +123,7 @@ public final class LinuxFile implements AutoCloseable {
                 if (r >= 0) {
                     return new LinuxFile(path, r);
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err != EINTR) {
                     throw errnoException(path, err, null);
                 }
@@ -205,7 +204,7 @@ public final class LinuxFile implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             long r = Downcalls.invoke(LSEEK, capture, f, offset, whence);
-            return r >= 0 ? r : -(long) errno(capture);
+            return r >= 0 ? r : -(long) Downcalls.errno(capture);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -301,7 +300,7 @@ public final class LinuxFile implements AutoCloseable {
                 if (r == 0) {
                     return true;
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err == EINTR) {
                     continue;
                 }
@@ -343,7 +342,7 @@ public final class LinuxFile implements AutoCloseable {
                 if (r == 0) {
                     return true;
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 switch (err) {
                     case EINTR:
                         continue;
@@ -420,7 +419,7 @@ public final class LinuxFile implements AutoCloseable {
                 if (r == 0) {
                     return out.get(JAVA_LONG, 0);
                 }
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err != EINTR) {
                     throw errnoException(path, err, "ioctl(BLKGETSIZE64)");
                 }
@@ -466,7 +465,7 @@ public final class LinuxFile implements AutoCloseable {
             MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
             int r = (int) Downcalls.invoke(CLOSE, capture, f);
             if (r != 0) {
-                int err = errno(capture);
+                int err = Downcalls.errno(capture);
                 if (err != EINTR) { // on Linux the descriptor is released even on EINTR: never retry
                     throw errnoException(path, err, "close");
                 }
@@ -492,17 +491,8 @@ public final class LinuxFile implements AutoCloseable {
         return f;
     }
 
-    private static int errno(MemorySegment capture) {
-        return Downcalls.errno(capture);
-    }
-
-    /** Returns the C library's description of {@code errno}. */
-    private static String strerror(int errno) {
-        return Downcalls.strerror(errno);
-    }
-
     private static IOException errnoException(Path path, int errno, String op) {
-        String reason = op == null ? strerror(errno) : op + ": " + strerror(errno);
+        String reason = op == null ? Downcalls.strerror(errno) : op + ": " + Downcalls.strerror(errno);
         String file = path.toString();
         return switch (errno) {
             case ENOENT -> new NoSuchFileException(file, null, reason);
