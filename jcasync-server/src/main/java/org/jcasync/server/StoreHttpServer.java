@@ -85,6 +85,9 @@ public final class StoreHttpServer implements Closeable {
         server.setHandler(new GracefulHandler(new ServiceHandler(service)));
     }
 
+    /** HTTP/1.1's ALPN protocol id (RFC 7301); the connector finds its factory by name, ignoring case. */
+    private static final String ALPN_HTTP_1_1 = "http/1.1";
+
     /**
      * The protocols of one connector. Over TLS: ALPN offers h2, then http/1.1 (also taken when the client names
      * neither). Plain: HTTP/1.1, which hands a connection over to h2c when it opens with the HTTP/2 preface or a
@@ -96,8 +99,10 @@ public final class StoreHttpServer implements Closeable {
             return new ConnectionFactory[] {http1, new HTTP2CServerConnectionFactory(http)};
         }
         HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), http1.getProtocol());
-        alpn.setDefaultProtocol(http1.getProtocol());
+        // ALPN ids, matched exactly against the client's (HttpConnectionFactory's name is "HTTP/1.1": a client
+        // offering only "http/1.1", as curl --http1.1 does, would find no protocol and be dropped).
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), ALPN_HTTP_1_1);
+        alpn.setDefaultProtocol(ALPN_HTTP_1_1);
         return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http1};
     }
 

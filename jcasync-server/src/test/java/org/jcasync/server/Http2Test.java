@@ -3,6 +3,7 @@ package org.jcasync.server;
 import org.jcasync.store.StoreOptions;
 import org.junit.jupiter.api.Test;
 
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
@@ -62,19 +63,30 @@ class Http2Test extends ChunkServerFixture {
             assertThat(head.body()).isEmpty();
             assertThat(http.get(TestChunks.random(2, 10).path()).statusCode()).isEqualTo(404);
         }
-        // A TLS client that names no protocol by ALPN is served HTTP/1.1.
-        try (SSLSocket s = (SSLSocket) TestCertificates.client(tmp, null).getSocketFactory()
-                .createSocket("127.0.0.1", base.getPort())) {
-            s.startHandshake();
-            assertThat(s.getApplicationProtocol()).isEmpty();
-            assertThat(exchange(s, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
-                    .startsWith("HTTP/1.1 200 ").contains("jcasync chunk-server");
+        // Raw TLS clients offering (by ALPN) only http/1.1, as curl --http1.1 does, or nothing, get HTTP/1.1; one
+        // offering both, as curl and libcurl do by default, gets h2.
+        for (List<String> offered : List.of(List.of("http/1.1"), List.<String>of(), List.of("h2", "http/1.1"))) {
+            try (SSLSocket s = (SSLSocket) TestCertificates.client(tmp, null).getSocketFactory()
+                    .createSocket("127.0.0.1", base.getPort())) {
+                SSLParameters p = s.getSSLParameters();
+                p.setApplicationProtocols(offered.toArray(new String[0]));
+                s.setSSLParameters(p);
+                s.startHandshake();
+                if (offered.contains("h2")) {
+                    assertThat(s.getApplicationProtocol()).isEqualTo("h2");
+                    continue;
+                }
+                assertThat(s.getApplicationProtocol()).as("%s", offered).isEqualTo(offered.isEmpty() ? ""
+                        : "http/1.1");
+                assertThat(exchange(s, "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+                        .startsWith("HTTP/1.1 200 ").contains("jcasync chunk-server");
+            }
         }
         server.close();
         // Every request of both protocols is logged.
         assertThat(log.toString().lines().filter(l -> l.contains(" GET " + c.path() + " 200 " + frame.length + " ")))
                 .hasSize(2);
-        assertThat(log.toString().lines()).hasSize(7);
+        assertThat(log.toString().lines()).hasSize(8);
     }
 
     @Test
