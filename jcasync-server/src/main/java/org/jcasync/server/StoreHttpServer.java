@@ -39,8 +39,8 @@ import java.util.concurrent.Semaphore;
 /**
  * A Jetty 12 server running one {@link Service}: it listens on the {@link ServerOptions}' addresses (HTTPS when
  * TLS files are given, with client certificates for mutual TLS), speaks HTTP/1.1 and HTTP/2 (h2 offered by ALPN
- * over TLS; h2c on plain http for clients that ask for it by prior knowledge or {@code Upgrade}), refuses requests without the configured
- * {@code Authorization} value (401, compared in constant time), answers {@code GET /} with a health line, logs
+ * over TLS; h2c on plain http for clients that ask for it by prior knowledge or {@code Upgrade}), refuses requests
+ * without the configured {@code Authorization} value (401, compared in constant time), answers {@code GET /} with a health line, logs
  * each request, and keeps memory bounded: each request runs on a virtual thread, at most
  * {@link ServerOptions#maxConcurrentRequests()} of them work at once, at most
  * {@link ServerOptions#maxConnections()} connections are accepted, and services read bodies with a size limit.
@@ -89,8 +89,8 @@ public final class StoreHttpServer implements Closeable {
     private static final String ALPN_HTTP_1_1 = "http/1.1";
 
     /**
-     * The protocols of one connector. Over TLS: ALPN offers h2, then http/1.1 (also taken when the client names
-     * neither). Plain: HTTP/1.1, which hands a connection over to h2c when it opens with the HTTP/2 preface or a
+     * The protocols of one connector. Over TLS: ALPN offers h2, then http/1.1 (also taken when the client names no
+     * protocol; a client offering only others is refused in the handshake). Plain: HTTP/1.1, which hands a connection over to h2c when it opens with the HTTP/2 preface or a
      * request asks for {@code Upgrade: h2c}; other HTTP/1.1 clients see no difference.
      */
     private static ConnectionFactory[] protocols(HttpConfiguration http, SslContextFactory.Server ssl) {
