@@ -32,7 +32,8 @@ final class ServerCommandOptions {
             description = "Accept uploads (PUT) from clients with the --authorization value (required with -w)")
     boolean writable;
 
-    @Option(names = "--cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate (chain)")
+    @Option(names = "--cert", paramLabel = "PEM", description = "Serve HTTPS with this certificate (chain); "
+            + "HTTP/2 or HTTP/1.1 as the client chooses (ALPN)")
     Path cert;
 
     @Option(names = "--key", paramLabel = "PEM", description = "Private key of --cert (PKCS#8 PEM)")

@@ -343,6 +343,11 @@ final class HttpRangeSource implements RangeSource {
                 transport.retries(), transport.errors()));
     }
 
+    /** Replies that came over {@code version} (for tests). */
+    long replies(java.net.http.HttpClient.Version version) {
+        return transport.replies(version);
+    }
+
     @Override
     public void close() throws IOException {
         transport.close();

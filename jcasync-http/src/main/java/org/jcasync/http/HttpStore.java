@@ -379,6 +379,11 @@ public final class HttpStore extends BatchReadStore implements WritableChunkStor
                 transport.retries(), transport.errors()));
     }
 
+    /** Replies that came over {@code version} (for tests). */
+    long replies(java.net.http.HttpClient.Version version) {
+        return transport.replies(version);
+    }
+
     /** The concurrency limit (for tests and reports). */
     AdaptiveLimit limit() {
         return transport.limit();

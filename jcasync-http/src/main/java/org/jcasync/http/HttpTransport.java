@@ -51,6 +51,9 @@ final class HttpTransport implements AutoCloseable {
     private final LongAdder retries = new LongAdder();
     private final LongAdder errors = new LongAdder();
     private final LongAdder downloaded = new LongAdder();
+    /** Replies by the protocol they came over (HTTP/2 where a TLS server offers it). */
+    private final java.util.Map<HttpClient.Version, LongAdder> replies = new java.util.EnumMap<>(
+            HttpClient.Version.class);
 
     /**
      * @param scheme http or https
@@ -63,6 +66,9 @@ final class HttpTransport implements AutoCloseable {
         this.authorization = authorization;
         this.limit = new AdaptiveLimit(t.maxInFlight());
         this.bucket = TokenBucket.shared(t);
+        for (HttpClient.Version v : HttpClient.Version.values()) {
+            replies.put(v, new LongAdder());
+        }
         HttpClient.Builder b = HttpClient.newBuilder()
                 .connectTimeout(t.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER)
@@ -257,6 +263,7 @@ final class HttpTransport implements AutoCloseable {
                 }
                 return;
             }
+            replies.get(resp.version()).increment();
             int s = resp.statusCode();
             if (reply.optional() && (s / 100 == 4 && s != 408 && s != 429 || s == 501)) {
                 permit.succeeded();
@@ -400,6 +407,11 @@ final class HttpTransport implements AutoCloseable {
     /** Requests that failed for good. */
     long errors() {
         return errors.sum();
+    }
+
+    /** Replies that came over {@code version}. */
+    long replies(HttpClient.Version version) {
+        return replies.get(version).sum();
     }
 
     /** Bytes of successful GET replies. */

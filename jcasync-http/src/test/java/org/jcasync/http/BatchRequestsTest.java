@@ -4,11 +4,13 @@ import org.jcasync.chunk.ChunkId;
 import org.jcasync.server.ChunkServer;
 import org.jcasync.server.RequestLogger;
 import org.jcasync.server.ServerOptions;
+import org.jcasync.server.TlsFiles;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreException;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreStats;
+import org.jcasync.store.TransportOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -62,10 +64,24 @@ class BatchRequestsTest {
         }
     }
 
-    private HttpStore serve(ChunkStore upstream) throws IOException {
+    /** The store {@link #serve} made last, or null. */
+    HttpStore served;
+
+    /** The chunk-server's certificate, or null for plain http (a subclass runs the tests again over HTTP/2). */
+    TlsFiles tls() throws Exception {
+        return null;
+    }
+
+    /** How the client talks to the chunk-server. */
+    TransportOptions transport() {
+        return HttpStoreTest.FAST;
+    }
+
+    private HttpStore serve(ChunkStore upstream) throws Exception {
         server = new ChunkServer(upstream, null, StoreOptions.DEFAULT, ServerOptions.loopback()
-                .withRequestLog(new RequestLogger(log, false))).start();
-        return new HttpStore(server.uris().getFirst(), StoreOptions.DEFAULT, HttpStoreTest.FAST);
+                .withRequestLog(new RequestLogger(log, false)).withTls(tls())).start();
+        served = new HttpStore(server.uris().getFirst(), StoreOptions.DEFAULT, transport());
+        return served;
     }
 
     /**

@@ -12,16 +12,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.PrivateKey;
 import java.security.cert.Certificate;
-import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -32,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * certificate and PKCS#8 key (RSA and EC).
  */
 class HttpsStoreTest {
-    static final String PASS = "changeit";
+    static final String PASS = TestKeys.PASS;
 
     @TempDir
     static Path dir;
@@ -41,48 +38,16 @@ class HttpsStoreTest {
 
     @BeforeAll
     static void keysAndStore() throws Exception {
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
-                "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-keystore", "server.p12");
-        keytool("-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-dname", "CN=client",
-                "-validity", "2", "-keystore", "client.p12");
-        keytool("-genkeypair", "-alias", "client", "-keyalg", "EC", "-groupname", "secp384r1", "-dname",
-                "CN=client-ec", "-validity", "2", "-keystore", "client-ec.p12");
-        writePem("server.p12", "server", "server.pem", null);
-        writePem("client.p12", "client", "client.pem", "client-key.pem");
-        writePem("client-ec.p12", "client", "client-ec.pem", "client-ec-key.pem");
+        TestKeys.server(dir);
+        TestKeys.keytool(dir, "-genkeypair", "-alias", "client", "-keyalg", "RSA", "-keysize", "2048", "-dname",
+                "CN=client", "-validity", "2", "-keystore", "client.p12");
+        TestKeys.keytool(dir, "-genkeypair", "-alias", "client", "-keyalg", "EC", "-groupname", "secp384r1",
+                "-dname", "CN=client-ec", "-validity", "2", "-keystore", "client-ec.p12");
+        TestKeys.writePem(dir, "client.p12", "client", "client.pem", "client-key.pem");
+        TestKeys.writePem(dir, "client-ec.p12", "client", "client-ec.pem", "client-ec-key.pem");
         data = "a chunk served over TLS ".repeat(500).getBytes(StandardCharsets.UTF_8);
         id = HttpStoreTest.id(data);
         new LocalStore(dir.resolve("store"), StoreOptions.DEFAULT).put(id, data, 0, data.length);
-    }
-
-    private static void keytool(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "keytool")
-                .toString()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("-storetype", "PKCS12", "-storepass", PASS));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-    }
-
-    /** The certificate (and key, as PKCS#8) of a keytool store as PEM files, as openssl writes them. */
-    private static void writePem(String p12, String alias, String certPem, String keyPem) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        try (var in = Files.newInputStream(dir.resolve(p12))) {
-            ks.load(in, PASS.toCharArray());
-        }
-        Files.writeString(dir.resolve(certPem), pem("CERTIFICATE", ks.getCertificate(alias).getEncoded()));
-        if (keyPem != null) {
-            PrivateKey k = (PrivateKey) ks.getKey(alias, PASS.toCharArray());
-            assertThat(k.getFormat()).isEqualTo("PKCS#8");
-            Files.writeString(dir.resolve(keyPem), pem("PRIVATE KEY", k.getEncoded()));
-        }
-    }
-
-    private static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
     /** The client certificates, trusted by the server. */
@@ -124,8 +89,12 @@ class HttpsStoreTest {
 
     @Test
     void trustedThroughTheCaFile() throws Exception {
-        try (StoreServer s = server(false)) {
-            assertThat(fetch(s, tls(null, null, dir.resolve("server.pem"), false))).isEqualTo(data);
+        try (StoreServer s = server(false); HttpStore store = new HttpStore(URI.create(s.url("store")),
+                StoreOptions.DEFAULT, tls(null, null, dir.resolve("server.pem"), false))) {
+            assertThat(store.get(id)).isEqualTo(data);
+            // This server offers no h2 by ALPN: the client asks for HTTP/2 and goes on with HTTP/1.1.
+            assertThat(store.replies(HttpClient.Version.HTTP_1_1)).isEqualTo(1);
+            assertThat(store.replies(HttpClient.Version.HTTP_2)).isZero();
         }
     }
 

@@ -1,7 +1,11 @@
 package org.jcasync.server;
 
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http2.HTTP2Cipher;
+import org.eclipse.jetty.http2.server.HTTP2CServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.ConnectionFactory;
 import org.eclipse.jetty.server.Handler;
@@ -34,8 +38,9 @@ import java.util.concurrent.Semaphore;
 
 /**
  * A Jetty 12 server running one {@link Service}: it listens on the {@link ServerOptions}' addresses (HTTPS when
- * TLS files are given, with client certificates for mutual TLS), refuses requests without the configured
- * {@code Authorization} value (401, compared in constant time), answers {@code GET /} with a health line, logs
+ * TLS files are given, with client certificates for mutual TLS), speaks HTTP/1.1 and HTTP/2 (h2 offered by ALPN
+ * over TLS; h2c on plain http for clients that ask for it by prior knowledge or {@code Upgrade}), refuses requests
+ * without the configured {@code Authorization} value (401, compared in constant time), answers {@code GET /} with a health line, logs
  * each request, and keeps memory bounded: each request runs on a virtual thread, at most
  * {@link ServerOptions#maxConcurrentRequests()} of them work at once, at most
  * {@link ServerOptions#maxConnections()} connections are accepted, and services read bodies with a size limit.
@@ -66,12 +71,7 @@ public final class StoreHttpServer implements Closeable {
         http.setHeaderCacheCaseSensitive(true);
         SslContextFactory.Server ssl = options.tls() == null ? null : sslContextFactory(options.tls());
         for (ListenAddress a : options.listen()) {
-            List<ConnectionFactory> factories = new ArrayList<>();
-            if (ssl != null) {
-                factories.add(new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()));
-            }
-            factories.add(new HttpConnectionFactory(http));
-            ServerConnector c = new ServerConnector(server, 1, 1, factories.toArray(new ConnectionFactory[0]));
+            ServerConnector c = new ServerConnector(server, 1, 1, protocols(http, ssl));
             c.setHost(a.host().isEmpty() ? null : a.host());
             c.setPort(a.port());
             c.setIdleTimeout(120_000);
@@ -85,8 +85,31 @@ public final class StoreHttpServer implements Closeable {
         server.setHandler(new GracefulHandler(new ServiceHandler(service)));
     }
 
+    /** HTTP/1.1's ALPN protocol id (RFC 7301); the connector finds its factory by name, ignoring case. */
+    private static final String ALPN_HTTP_1_1 = "http/1.1";
+
+    /**
+     * The protocols of one connector. Over TLS: ALPN offers h2, then http/1.1 (also taken when the client names no
+     * protocol; a client offering only others is refused in the handshake). Plain: HTTP/1.1, which hands a connection over to h2c when it opens with the HTTP/2 preface or a
+     * request asks for {@code Upgrade: h2c}; other HTTP/1.1 clients see no difference.
+     */
+    private static ConnectionFactory[] protocols(HttpConfiguration http, SslContextFactory.Server ssl) {
+        HttpConnectionFactory http1 = new HttpConnectionFactory(http);
+        if (ssl == null) {
+            return new ConnectionFactory[] {http1, new HTTP2CServerConnectionFactory(http)};
+        }
+        HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+        // ALPN ids, matched exactly against the client's (HttpConnectionFactory's name is "HTTP/1.1": a client
+        // offering only "http/1.1", as curl --http1.1 does, would find no protocol and be dropped).
+        ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory(h2.getProtocol(), ALPN_HTTP_1_1);
+        alpn.setDefaultProtocol(ALPN_HTTP_1_1);
+        return new ConnectionFactory[] {new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, h2, http1};
+    }
+
     private static SslContextFactory.Server sslContextFactory(TlsFiles tls) throws IOException {
         SslContextFactory.Server f = new SslContextFactory.Server();
+        // Cipher suites HTTP/2 accepts first (RFC 9113 forbids the others for h2).
+        f.setCipherComparator(HTTP2Cipher.COMPARATOR);
         f.setKeyStore(PemKeys.keyStore(tls.certificate(), tls.key()));
         f.setKeyStorePassword(new String(PemKeys.PASSWORD));
         if (tls.mutual()) {
@@ -249,7 +272,8 @@ public final class StoreHttpServer implements Closeable {
             if (length >= 0) {
                 response.getHeaders().put(HttpHeader.CONTENT_LENGTH, length);
             }
-            if (!drained(request)) {
+            if (!drained(request) && http1(request)) {
+                // HTTP/2 has no such header: there the unread rest ends with the request's own stream.
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
             boolean head = request.getMethod().equals("HEAD");
@@ -281,13 +305,21 @@ public final class StoreHttpServer implements Closeable {
     /** Largest unread request body skipped so that the connection can serve the next request. */
     private static final int DRAIN_LIMIT = 1 << 20;
 
+    /** Whether the request came over HTTP/1.0 or 1.1 (not HTTP/2). */
+    private static boolean http1(Request request) {
+        return request.getConnectionMetaData().getHttpVersion().getVersion() < HttpVersion.HTTP_2.getVersion();
+    }
+
     /**
      * Reads what is left of a body the service did not read (a refused upload), up to {@link #DRAIN_LIMIT}: the
-     * client is still sending it and expects the connection to stay usable. False when more is left (the
-     * connection is then closed after the reply, and says so).
+     * client is still sending it and expects the connection (HTTP/1.1) or the stream (HTTP/2) to end normally.
+     * False when more is left (an HTTP/1.1 connection is then closed after the reply, and says so; an HTTP/2 stream
+     * is reset).
      */
     private static boolean drained(Request request) {
-        boolean hasBody = request.getLength() > 0 || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING);
+        // HTTP/2 has no Transfer-Encoding: a body of unknown length may follow any request without Content-Length.
+        boolean hasBody = request.getLength() > 0 || request.getLength() < 0
+                && (!http1(request) || request.getHeaders().contains(HttpHeader.TRANSFER_ENCODING));
         if (!hasBody || request.getLength() >= 0 && Request.getContentBytesRead(request) >= request.getLength()) {
             return true;
         }

@@ -2,12 +2,8 @@ package org.jcasync.server;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.store.ChunkStore;
-import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -26,29 +21,13 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code POST /batch} on the chunk-server: many chunks in one streamed reply. */
-class BatchRequestTest {
-    @TempDir
-    Path tmp;
-    LocalStore store;
-    ChunkServer server;
+class BatchRequestTest extends ChunkServerFixture {
     Http http;
 
-    @BeforeEach
-    void setUp() throws IOException {
-        store = new LocalStore(tmp.resolve("store.castr"), StoreOptions.DEFAULT);
-        Files.createDirectories(store.root());
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private void start(ChunkStore upstream, ServerOptions options) throws IOException {
-        server = new ChunkServer(upstream, null, StoreOptions.DEFAULT, options).start();
-        http = new Http(server.uris().getFirst());
+    private void start(ChunkStore upstream, ServerOptions options) throws Exception {
+        Protocol p = protocol();
+        server = new ChunkServer(upstream, null, StoreOptions.DEFAULT, p.serve(options)).start();
+        http = p.client(server.uris().getFirst());
     }
 
     static byte[] body(List<ChunkId> ids) {
@@ -82,13 +61,12 @@ class BatchRequestTest {
     }
 
     private HttpResponse<InputStream> post(List<ChunkId> ids, String authorization) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(http.base.resolve("/batch"))
-                .header("Content-Type", "application/octet-stream")
+        HttpRequest.Builder b = http.request("/batch").header("Content-Type", "application/octet-stream")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body(ids)));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
-        return http.client.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        return http.send(b, HttpResponse.BodyHandlers.ofInputStream());
     }
 
     @Test

@@ -1,22 +1,17 @@
 package org.jcasync.server;
 
-import org.jcasync.chunk.ChunkId;
 import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreRouter;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -27,29 +22,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-class ChunkServerTest {
-    @TempDir
-    Path tmp;
-    LocalStore store;
-    ChunkServer server;
+class ChunkServerTest extends ChunkServerFixture {
+    /** How {@link #server} is reached. */
+    Protocol serving;
     Http http;
 
-    @BeforeEach
-    void setUp() throws IOException {
-        store = new LocalStore(tmp.resolve("store.castr"), StoreOptions.DEFAULT);
-        Files.createDirectories(store.root());
+    private void start(ChunkStore upstream, ServerOptions options) throws Exception {
+        start(upstream, StoreOptions.DEFAULT, options);
     }
 
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private void start(ChunkStore upstream, ServerOptions options) throws IOException {
-        server = new ChunkServer(upstream, options.writable() ? store : null, StoreOptions.DEFAULT, options).start();
-        http = new Http(server.uris().getFirst());
+    private void start(ChunkStore upstream, StoreOptions storeOptions, ServerOptions options) throws Exception {
+        serving = protocol();
+        server = new ChunkServer(upstream, options.writable() ? store : null, storeOptions, serving.serve(options))
+                .start();
+        http = serving.client(server.uris().getFirst());
     }
 
     @Test
@@ -61,7 +47,7 @@ class ChunkServerTest {
         assertThat(r.body()).isEqualTo(Files.readAllBytes(store.chunkPath(c.id())));
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
         assertThat(r.headers().firstValueAsLong("Content-Length")).hasValue(r.body().length);
-        assertThat(server.uris().getFirst().toString()).matches("http://127\\.0\\.0\\.1:\\d+/");
+        assertThat(server.uris().getFirst().toString()).matches(serving.scheme() + "://127\\.0\\.0\\.1:\\d+/");
     }
 
     @Test
@@ -187,9 +173,8 @@ class ChunkServerTest {
 
     @Test
     void putLargerThanTheLimitIs413() throws Exception {
-        server = new ChunkServer(store, store, StoreOptions.DEFAULT.with(StoreOptions.DEFAULT.digest(), 10_000),
-                ServerOptions.loopback().withWritable(true)).start();
-        http = new Http(server.uris().getFirst());
+        start(store, StoreOptions.DEFAULT.with(StoreOptions.DEFAULT.digest(), 10_000),
+                ServerOptions.loopback().withWritable(true));
         TestChunks big = TestChunks.random(14, 100_000);
         assertThat(http.put(big.path(), big.data()).statusCode()).isEqualTo(413);
         assertThat(store.has(big.id())).isFalse();
@@ -238,6 +223,10 @@ class ChunkServerTest {
             chunks.add(TestChunks.random(100 + i, 20_000 + i * 1000).putInto(store));
         }
         start(store, ServerOptions.loopback().withLimits(16, 256));
+        // Four HttpClients with 50 requests in flight each: over HTTP/2 each is one connection, and the JDK's client
+        // fails the requests past the server's 128 concurrent streams instead of opening another connection.
+        List<Http> https = List.of(http, serving.client(http.base), serving.client(http.base),
+                serving.client(http.base));
         AtomicInteger ok = new AtomicInteger();
         long t0 = System.nanoTime();
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -247,7 +236,7 @@ class ChunkServerTest {
                 all.add(clients.submit(() -> {
                     for (int i = 0; i < 5; i++) {
                         TestChunks c = chunks.get((k + i) % chunks.size());
-                        HttpResponse<byte[]> r = http.get(c.path());
+                        HttpResponse<byte[]> r = https.get(k % https.size()).get(c.path());
                         if (r.statusCode() == 200 && r.body().length > 0) {
                             ok.incrementAndGet();
                         }
@@ -289,44 +278,6 @@ class ChunkServerTest {
             assertThatThrownBy(s::start).isInstanceOf(IOException.class)
                     .hasMessageStartingWith("cannot listen on 127.0.0.1:" + taken.getLocalPort() + ": ")
                     .hasMessageContaining("in use");
-        }
-    }
-
-    /** An upstream that counts (and slows down) chunk reads. */
-    private static final class CountingStore implements ChunkStore {
-        final ChunkStore inner;
-        final long delayMillis;
-        final AtomicInteger fetches = new AtomicInteger();
-
-        CountingStore(ChunkStore inner, long delayMillis) {
-            this.inner = inner;
-            this.delayMillis = delayMillis;
-        }
-
-        @Override
-        public byte[] get(ChunkId id) throws IOException {
-            return inner.get(id);
-        }
-
-        @Override
-        public byte[] getStored(ChunkId id) throws IOException {
-            fetches.incrementAndGet();
-            try {
-                Thread.sleep(delayMillis);
-            } catch (InterruptedException e) {
-                throw new java.io.InterruptedIOException();
-            }
-            return inner.getStored(id);
-        }
-
-        @Override
-        public boolean has(ChunkId id) throws IOException {
-            return inner.has(id);
-        }
-
-        @Override
-        public String location() {
-            return "counting " + inner.location();
         }
     }
 }

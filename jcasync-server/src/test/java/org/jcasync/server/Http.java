@@ -7,7 +7,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 
-/** A JDK HttpClient talking to a test server. */
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A JDK HttpClient talking to a test server. Every reply must have come over the protocol the client asks for
+ * ({@link HttpClient#version()}): an HTTP/2 client whose server fell back to HTTP/1.1 fails the test.
+ */
 final class Http {
     final HttpClient client;
     final URI base;
@@ -23,14 +28,26 @@ final class Http {
         this.client = client;
     }
 
-    HttpResponse<byte[]> send(String method, String path, byte[] body) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body));
+    /** Sends {@code request} (with the Authorization value, when set) and checks the reply's protocol. */
+    <T> HttpResponse<T> send(HttpRequest.Builder request, HttpResponse.BodyHandler<T> body)
+            throws IOException, InterruptedException {
+        request.timeout(Duration.ofSeconds(30));
         if (authorization != null) {
-            b.header("Authorization", authorization);
+            request.header("Authorization", authorization);
         }
-        return client.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<T> r = client.send(request.build(), body);
+        assertThat(r.version()).as("protocol of the reply to %s", r.request()).isEqualTo(client.version());
+        return r;
+    }
+
+    /** A request of {@code path}, relative to the base. */
+    HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(base.resolve(path));
+    }
+
+    HttpResponse<byte[]> send(String method, String path, byte[] body) throws IOException, InterruptedException {
+        return send(request(path).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(body)), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {

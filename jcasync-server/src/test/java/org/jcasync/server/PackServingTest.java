@@ -1,16 +1,12 @@
 package org.jcasync.server;
 
-import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,37 +17,28 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code GET/HEAD /packs/<id>.capack|.capidx} on the chunk-server: whole files, single and multiple ranges. */
-class PackServingTest {
+class PackServingTest extends ChunkServerFixture {
     static final String HEX = "ab".repeat(32);
     static final String PACK = "/packs/" + HEX + ".capack";
 
-    @TempDir
-    Path tmp;
-    LocalStore store;
-    ChunkServer server;
     Http http;
     byte[] pack;
 
     @BeforeEach
     void setUp() throws Exception {
-        store = new LocalStore(tmp.resolve("store.castr"), StoreOptions.DEFAULT);
         Files.createDirectories(store.root().resolve("packs"));
         pack = new byte[300_000];
         new Random(5).nextBytes(pack);
         Files.write(store.root().resolve("packs").resolve(HEX + ".capack"), pack);
         Files.write(store.root().resolve("packs").resolve(HEX + ".capidx"), Arrays.copyOf(pack, 1000));
-        server = new ChunkServer(store, null, StoreOptions.DEFAULT, store.root(), ServerOptions.loopback()).start();
-        http = new Http(server.uris().getFirst());
-    }
-
-    @AfterEach
-    void tearDown() {
-        server.close();
+        Protocol p = protocol();
+        server = new ChunkServer(store, null, StoreOptions.DEFAULT, store.root(), p.serve(ServerOptions.loopback()))
+                .start();
+        http = p.client(server.uris().getFirst());
     }
 
     private HttpResponse<byte[]> get(String path, String range) throws Exception {
-        return http.client.send(java.net.http.HttpRequest.newBuilder(http.base.resolve(path)).header("Range", range)
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        return http.send(http.request(path).header("Range", range), HttpResponse.BodyHandlers.ofByteArray());
     }
 
     @Test
@@ -86,9 +73,8 @@ class PackServingTest {
         assertThat(clamped.statusCode()).isEqualTo(206);
         assertThat(clamped.body()).isEqualTo(Arrays.copyOfRange(pack, 299_990, 300_000));
         // HEAD with a range: the headers without the body.
-        HttpResponse<byte[]> head = http.client.send(java.net.http.HttpRequest.newBuilder(http.base.resolve(PACK))
-                .header("Range", "bytes=0-9").method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody())
-                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> head = http.send(http.request(PACK).header("Range", "bytes=0-9")
+                .method("HEAD", java.net.http.HttpRequest.BodyPublishers.noBody()), HttpResponse.BodyHandlers.ofByteArray());
         assertThat(head.statusCode()).isEqualTo(206);
         assertThat(head.headers().firstValueAsLong("Content-Length")).hasValue(10);
         assertThat(head.body()).isEmpty();

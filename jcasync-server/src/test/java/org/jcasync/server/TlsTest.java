@@ -1,75 +1,30 @@
 package org.jcasync.server;
 
-import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** HTTPS with PEM files made by the openssl command, and mutual TLS with a client certificate. */
-class TlsTest {
-    @TempDir
-    Path tmp;
-    LocalStore store;
-    ChunkServer server;
-
+class TlsTest extends ChunkServerFixture {
     @BeforeEach
     void setUp() throws Exception {
-        store = new LocalStore(tmp.resolve("store.castr"), StoreOptions.DEFAULT);
-        Files.createDirectories(store.root());
-        selfSigned("server", "subjectAltName=IP:127.0.0.1,DNS:localhost");
-        selfSigned("client", "extendedKeyUsage=clientAuth");
-        selfSigned("stranger", "extendedKeyUsage=clientAuth");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    /** NAME.pem (certificate) and NAME.key (PKCS#8 key), self-signed, valid for a day. */
-    private void selfSigned(String name, String extension) throws Exception {
-        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                "-subj", "/CN=" + name, "-addext", extension, "-keyout", tmp.resolve(name + ".key").toString(),
-                "-out", tmp.resolve(name + ".pem").toString()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        TestCertificates.selfSigned(tmp, "server", "subjectAltName=IP:127.0.0.1,DNS:localhost");
+        TestCertificates.selfSigned(tmp, "client", "extendedKeyUsage=clientAuth");
+        TestCertificates.selfSigned(tmp, "stranger", "extendedKeyUsage=clientAuth");
     }
 
     private HttpClient client(String clientName) throws Exception {
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(PemKeys.trustStore(tmp.resolve("server.pem")));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        if (clientName != null) {
-            kmf.init(PemKeys.keyStore(tmp.resolve(clientName + ".pem"), tmp.resolve(clientName + ".key")),
-                    PemKeys.PASSWORD);
-        } else {
-            KeyStore empty = KeyStore.getInstance("PKCS12");
-            empty.load(null, null);
-            kmf.init(empty, PemKeys.PASSWORD);
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return HttpClient.newBuilder().sslContext(ctx).version(HttpClient.Version.HTTP_1_1).build();
+        return HttpClient.newBuilder().sslContext(TestCertificates.client(tmp, clientName))
+                .version(HttpClient.Version.HTTP_1_1).build();
     }
 
     @Test
