@@ -33,6 +33,8 @@ import java.util.function.LongConsumer;
  */
 public final class BlobMaker {
     private static final int BATCH_BYTES = 4 << 20;
+    /** Bytes read from a stream at a time. */
+    private static final int READ_BYTES = 1 << 20;
 
     private final ChunkerParams params;
     private final DigestAlgorithm digest;
@@ -65,7 +67,8 @@ public final class BlobMaker {
         return this;
     }
 
-    private record Piece(long start, int size, byte[] data) {
+    /** A chunk of a batch: where it starts in the blob and its size. */
+    private record Piece(long start, int size) {
     }
 
     private record Done(ChunkId id, int size) {
@@ -91,17 +94,17 @@ public final class BlobMaker {
         new ParallelCutter(src, params, pool, threads).run(end -> {
             long start = prev[0];
             tooLarge(end - start);
-            batch.add(new Piece(start, (int) (end - start), null));
+            batch.add(new Piece(start, (int) (end - start)));
             batchBytes[0] += end - start;
             prev[0] = end;
             if (batchBytes[0] >= BATCH_BYTES) {
-                batches.submit(List.copyOf(batch), src);
+                batches.submit(List.copyOf(batch), src, null);
                 batch.clear();
                 batchBytes[0] = 0;
             }
         });
         if (!batch.isEmpty()) {
-            batches.submit(List.copyOf(batch), src);
+            batches.submit(List.copyOf(batch), src, null);
         }
         batches.drainAll();
         ChunkId d = Futures.await(whole);
@@ -118,49 +121,60 @@ public final class BlobMaker {
         }
     }
 
+    /**
+     * Stream input is read straight into the buffer of the batch being filled and cut there; a full batch goes to
+     * the pool with its chunks side by side in that buffer (no copy per chunk), only the bytes of the chunk still
+     * being cut move to the next batch's buffer.
+     */
     private MakeStats makeStream(InputStream in, IndexWriter out) throws IOException {
         long t0 = System.nanoTime();
         Hasher whole = digest.newHasher();
         Batches batches = new Batches(out);
         Chunker chunker = new Chunker(params);
-        byte[] buf = new byte[1 << 20];
-        byte[] chunk = new byte[Math.min(params.max(), 1 << 20)];
-        int chunkLen = 0;
+        byte[] staged = batches.buffer(BATCH_BYTES + READ_BYTES);
+        int filled = 0;
+        int chunkStart = 0;
         long offset = 0;
         List<Piece> batch = new ArrayList<>();
-        long batchBytes = 0;
-        int n;
-        while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
-            whole.update(buf, 0, n);
-            int pos = 0;
-            while (pos < n) {
-                int cut = chunker.next(buf, pos, n);
-                int end = cut < 0 ? n : cut;
-                if (chunkLen + end - pos > chunk.length) {
-                    chunk = java.util.Arrays.copyOf(chunk, Math.max(chunkLen + end - pos, chunk.length * 2));
+        while (true) {
+            if (staged.length - filled < READ_BYTES) {
+                staged = java.util.Arrays.copyOf(staged, Math.max(staged.length * 2, filled + READ_BYTES));
+            }
+            int n = in.readNBytes(staged, filled, READ_BYTES);
+            if (n <= 0) {
+                break;
+            }
+            whole.update(staged, filled, n);
+            int scan = filled;
+            filled += n;
+            while (scan < filled) {
+                int cut = chunker.next(staged, scan, filled);
+                if (cut < 0) {
+                    break;
                 }
-                System.arraycopy(buf, pos, chunk, chunkLen, end - pos);
-                chunkLen += end - pos;
-                pos = end;
-                if (cut >= 0) {
-                    tooLarge(chunkLen);
-                    batch.add(new Piece(offset, chunkLen, java.util.Arrays.copyOf(chunk, chunkLen)));
-                    offset += chunkLen;
-                    batchBytes += chunkLen;
-                    chunkLen = 0;
-                    if (batchBytes >= BATCH_BYTES) {
-                        batches.submit(List.copyOf(batch), null);
-                        batch.clear();
-                        batchBytes = 0;
-                    }
-                }
+                tooLarge(cut - chunkStart);
+                batch.add(new Piece(offset, cut - chunkStart));
+                offset += cut - chunkStart;
+                chunkStart = cut;
+                scan = cut;
+            }
+            if (chunkStart >= BATCH_BYTES) {
+                int tail = filled - chunkStart;
+                byte[] next = batches.buffer(tail + BATCH_BYTES + READ_BYTES);
+                System.arraycopy(staged, chunkStart, next, 0, tail);
+                batches.submit(List.copyOf(batch), null, staged);
+                batch.clear();
+                staged = next;
+                filled = tail;
+                chunkStart = 0;
             }
         }
-        if (chunkLen > 0) {
-            batch.add(new Piece(offset, chunkLen, java.util.Arrays.copyOf(chunk, chunkLen)));
+        if (filled > chunkStart) {
+            tooLarge(filled - chunkStart);
+            batch.add(new Piece(offset, filled - chunkStart));
         }
         if (!batch.isEmpty()) {
-            batches.submit(List.copyOf(batch), null);
+            batches.submit(List.copyOf(batch), null, staged);
         }
         batches.drainAll();
         out.finish();
@@ -184,6 +198,10 @@ public final class BlobMaker {
     private final class Batches {
         private final IndexWriter out;
         private final ArrayDeque<Future<Done[]>> inFlight = new ArrayDeque<>();
+        /** The buffers of the batches in flight, in the same order. */
+        private final ArrayDeque<byte[]> buffers = new ArrayDeque<>();
+        /** Buffers of finished batches, used again (no fresh, zeroed 4 MiB array per batch). */
+        private final ArrayDeque<byte[]> free = new ArrayDeque<>();
         private long count;
         private long indexed;
 
@@ -191,7 +209,17 @@ public final class BlobMaker {
             this.out = out;
         }
 
-        void submit(List<Piece> pieces, BlobSource src) {
+        /** A buffer of at least {@code size} bytes for the next batch. */
+        byte[] buffer(long size) {
+            byte[] b = free.poll();
+            return b != null && b.length >= size ? b : new byte[(int) Math.min(Integer.MAX_VALUE - 16, size)];
+        }
+
+        /**
+         * Hands a batch to the pool: with {@code staged}, the pieces' bytes lie side by side in it from index 0;
+         * without, they are read from {@code src} into a buffer of the pool.
+         */
+        void submit(List<Piece> pieces, BlobSource src, byte[] staged) {
             try {
                 while (inFlight.size() >= 2 * threads + 2) {
                     drainOne();
@@ -199,12 +227,26 @@ public final class BlobMaker {
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            Callable<Done[]> task = () -> process(pieces, src);
+            byte[] buf = staged;
+            if (buf == null) {
+                long total = 0;
+                for (Piece p : pieces) {
+                    total += p.size();
+                }
+                buf = buffer(total);
+            }
+            byte[] data = buf;
+            Callable<Done[]> task = () -> process(pieces, src, data, staged != null);
             inFlight.add(pool.submit(task));
+            buffers.add(buf);
         }
 
         void drainOne() throws IOException {
-            for (Done d : Futures.await(inFlight.poll())) {
+            Future<Done[]> f = inFlight.poll();
+            byte[] buf = buffers.poll();
+            Done[] done = Futures.await(f);
+            free.add(buf);
+            for (Done d : done) {
                 out.add(d.id(), d.size());
                 count++;
                 indexed += d.size();
@@ -225,15 +267,14 @@ public final class BlobMaker {
         }
     }
 
-    private Done[] process(List<Piece> pieces, BlobSource src) throws IOException {
+    /**
+     * Hashes a batch and stores its new chunks. The chunks' data lie side by side in {@code data} (so they are
+     * hashed together, multi-buffer SHA): already there when {@code staged}, else read from {@code src} (holes
+     * are not read).
+     */
+    private Done[] process(List<Piece> pieces, BlobSource src, byte[] data, boolean staged) throws IOException {
         int n = pieces.size();
         Done[] done = new Done[n];
-        long total = 0;
-        for (Piece p : pieces) {
-            total += p.size();
-        }
-        // The batch's data side by side in one buffer, so its chunks are hashed together (multi-buffer SHA).
-        byte[] data = new byte[(int) total];
         long[] offs = new long[n];
         long[] lens = new long[n];
         int[] which = new int[n];
@@ -241,13 +282,9 @@ public final class BlobMaker {
         int at = 0;
         for (int i = 0; i < n; i++) {
             Piece p = pieces.get(i);
-            boolean hole = src != null && src.isHole(p.start(), p.start() + p.size());
-            if (!hole) {
-                if (p.data() != null) {
-                    System.arraycopy(p.data(), 0, data, at, p.size());
-                } else {
-                    src.read(p.start(), data, at, p.size());
-                }
+            boolean hole = !staged && src.isHole(p.start(), p.start() + p.size());
+            if (!hole && !staged) {
+                src.read(p.start(), data, at, p.size());
             }
             // All-zero chunks (holes, or zeros written as data) have an id known per size: no digest needed.
             if (hole || BlobWriter.isZero(data, at, p.size())) {
@@ -259,6 +296,9 @@ public final class BlobMaker {
                     count(store.put(id, zeros, 0, zeros.length));
                 } else {
                     reused.incrementAndGet();
+                }
+                if (staged) {
+                    at += p.size();
                 }
                 continue;
             }

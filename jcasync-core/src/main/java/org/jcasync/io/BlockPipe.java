@@ -18,6 +18,8 @@ public final class BlockPipe {
     private static final byte[] EOF = new byte[0];
 
     private final BlockingQueue<byte[]> queue;
+    /** Blocks the consumer has finished reading, for the producer to fill again (no fresh array per block). */
+    private final BlockingQueue<byte[]> free;
     private final int blockSize;
     private volatile boolean readerClosed;
     private volatile Throwable failure;
@@ -25,6 +27,7 @@ public final class BlockPipe {
     /** A pipe holding up to {@code blocks} blocks of {@code blockSize} bytes in flight. */
     public BlockPipe(int blocks, int blockSize) {
         this.queue = new ArrayBlockingQueue<>(blocks);
+        this.free = new ArrayBlockingQueue<>(blocks + 2);
         this.blockSize = blockSize;
     }
 
@@ -82,7 +85,8 @@ public final class BlockPipe {
 
             private void pass() throws IOException {
                 put(block);
-                block = new byte[blockSize];
+                byte[] again = free.poll();
+                block = again != null ? again : new byte[blockSize];
                 n = 0;
             }
 
@@ -103,12 +107,18 @@ public final class BlockPipe {
     public InputStream source() {
         return new BlockInputStream() {
             private boolean eof;
+            private byte[] previous;
 
             @Override
             protected byte[] nextBlock() throws IOException {
                 if (eof) {
                     return null;
                 }
+                // The stream asks for the next block once it has copied out all of the previous one.
+                if (previous != null && previous.length == blockSize) {
+                    free.offer(previous);
+                }
+                previous = null;
                 byte[] block;
                 try {
                     block = queue.take();
@@ -117,6 +127,7 @@ public final class BlockPipe {
                     throw new InterruptedIOException("interrupted while reading from a pipe");
                 }
                 if (block != EOF) {
+                    previous = block;
                     return block;
                 }
                 eof = true;

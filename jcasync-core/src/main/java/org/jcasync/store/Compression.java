@@ -43,14 +43,39 @@ public enum Compression {
         };
     }
 
+    /** Largest input compressed through a per-thread buffer by {@link #compressTransient}. */
+    private static final int COMPRESS_SCRATCH_MAX = 4 << 20;
+    private static final ThreadLocal<byte[]> COMPRESS_SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
+
+    /**
+     * Compresses {@code data[off, off+len)} for immediate use: the result may be a buffer of this thread that the
+     * next call on the thread overwrites (zstd chunks up to 4 MiB, so writing a store does not allocate and zero a
+     * fresh array per chunk); its length is {@link java.nio.ByteBuffer#remaining()}.
+     */
+    public java.nio.ByteBuffer compressTransient(byte[] data, int off, int len) {
+        if (this != ZSTD || len > COMPRESS_SCRATCH_MAX) {
+            return java.nio.ByteBuffer.wrap(compress(data, off, len));
+        }
+        int bound = (int) Zstd.compressBound(len);
+        byte[] out = COMPRESS_SCRATCH.get();
+        if (out.length < bound) {
+            out = new byte[Math.max(bound, (int) Zstd.compressBound(256 << 10))];
+            COMPRESS_SCRATCH.set(out);
+        }
+        return java.nio.ByteBuffer.wrap(out, 0, zstdInto(out, data, off, len));
+    }
+
+    private static int zstdInto(byte[] out, byte[] data, int off, int len) {
+        return ZSTD_C.get().compressByteArray(out, 0, out.length, data, off, len);
+    }
+
     /** Compresses {@code data[off, off+len)} into a new array. */
     public byte[] compress(byte[] data, int off, int len) {
         try {
             return switch (this) {
                 case ZSTD -> {
                     byte[] out = new byte[(int) Zstd.compressBound(len)];
-                    int n = ZSTD_C.get().compressByteArray(out, 0, out.length, data, off, len);
-                    yield Arrays.copyOf(out, n);
+                    yield Arrays.copyOf(out, zstdInto(out, data, off, len));
                 }
                 case XZ -> {
                     ByteArrayOutputStream bo = new ByteArrayOutputStream(len / 2 + 64);

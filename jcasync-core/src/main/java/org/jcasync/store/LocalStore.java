@@ -181,7 +181,7 @@ public final class LocalStore implements PrunableChunkStore {
         if (Files.exists(target)) {
             return false;
         }
-        return write(id, target, options.compression().compress(data, off, len));
+        return write(id, target, options.compression().compressTransient(data, off, len));
     }
 
     @Override
@@ -190,7 +190,7 @@ public final class LocalStore implements PrunableChunkStore {
             return PrunableChunkStore.super.putStored(id, stored);
         }
         Path target = chunkPath(id);
-        return !Files.exists(target) && write(id, target, stored);
+        return !Files.exists(target) && write(id, target, ByteBuffer.wrap(stored));
     }
 
     @Override
@@ -213,7 +213,7 @@ public final class LocalStore implements PrunableChunkStore {
         return List.of(new StoreStats(location(), delivered.get(), bytesRead.get(), reads.get(), 0, 0));
     }
 
-    private boolean write(ChunkId id, Path target, byte[] compressed) throws IOException {
+    private boolean write(ChunkId id, Path target, ByteBuffer compressed) throws IOException {
         Path dir = target.getParent();
         if (!knownDirs.contains(dir)) {
             Files.createDirectories(dir);
@@ -232,9 +232,8 @@ public final class LocalStore implements PrunableChunkStore {
                         StandardOpenOption.WRITE), READ_ONLY);
             }
             try (FileChannel ch = opened) {
-                ByteBuffer bb = ByteBuffer.wrap(compressed);
-                while (bb.hasRemaining()) {
-                    ch.write(bb);
+                while (compressed.hasRemaining()) {
+                    ch.write(compressed);
                 }
             }
             // link(2) publishes atomically and never replaces: a concurrent writer of the same chunk wins once.

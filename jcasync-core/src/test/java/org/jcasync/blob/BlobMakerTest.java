@@ -149,6 +149,40 @@ class BlobMakerTest {
         }
     }
 
+    /**
+     * Inputs of many batches, with chunk sizes up to beyond a batch: the stream path (batches cut in reused
+     * buffers) and the file path give the same index, the reference cuts, and stores whose chunks are exactly the
+     * input's bytes.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"16K", "64K", "1M", "3M", "2M:6M:9M", "5000000"})
+    void manyBatchesStreamAndFileAgree(String chunkSize) throws Exception {
+        ChunkerParams p = ChunkerParams.parse(chunkSize);
+        byte[] part = TestData.random(chunkSize.hashCode(), 9 << 20);
+        byte[] data = new byte[27 << 20];
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(part, 0, data, i * part.length, part.length);
+        }
+        java.util.Arrays.fill(data, 4 << 20, 6 << 20, (byte) 0); // zero chunks in the middle of batches
+        Path f = tmp.resolve("blob");
+        Files.write(f, data);
+        LocalStore fileStore = new LocalStore(tmp.resolve("file-store"), StoreOptions.DEFAULT);
+        LocalStore streamStore = new LocalStore(tmp.resolve("stream-store"), StoreOptions.DEFAULT);
+        Made file = makeFromFile(f, p, DigestAlgorithm.SHA512_256, 0xb000000000000000L, fileStore, 2);
+        Made stream = makeFromStream(data, p, DigestAlgorithm.SHA512_256, 0xb000000000000000L, streamStore, 2);
+        assertThat(stream.index()).isEqualTo(file.index());
+        assertThat(stream.stats().digest()).isEqualTo(DigestAlgorithm.SHA512_256.digest(data, 0, data.length));
+        Index idx = IndexReader.read(new ByteArrayInputStream(stream.index()), "stream");
+        long[] cuts = TestData.referenceCuts(data, p);
+        assertThat(idx.size()).isEqualTo(cuts.length);
+        for (int i = 0; i < idx.size(); i++) {
+            assertThat(idx.end(i)).isEqualTo(cuts[i]);
+            byte[] expected = java.util.Arrays.copyOfRange(data, (int) idx.start(i), (int) idx.end(i));
+            assertThat(streamStore.get(idx.id(i))).isEqualTo(expected);
+            assertThat(fileStore.get(idx.id(i))).isEqualTo(expected);
+        }
+    }
+
     @Test
     void storeCountsNewReusedAndRepeatedChunks() throws Exception {
         ChunkerParams p = ChunkerParams.parse("16K");
