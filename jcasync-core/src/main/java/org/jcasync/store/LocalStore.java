@@ -110,9 +110,12 @@ public final class LocalStore implements PrunableChunkStore {
     /** Reads and decompresses a chunk, not yet verified; null when the store does not have it. */
     private byte[] load(ChunkId id) throws IOException {
         byte[] stored;
+        int length;
         boolean compressed = true;
         try {
-            stored = Files.readAllBytes(chunkPath(id));
+            ByteBuffer frame = readTransient(chunkPath(id));
+            stored = frame.array();
+            length = frame.limit();
         } catch (NoSuchFileException e) {
             Path raw = rawPath(id);
             if (Files.isSymbolicLink(raw) && Paths.get("/dev/null").equals(Files.readSymbolicLink(raw))) {
@@ -120,6 +123,7 @@ public final class LocalStore implements PrunableChunkStore {
             }
             try {
                 stored = Files.readAllBytes(raw);
+                length = stored.length;
             } catch (NoSuchFileException e2) {
                 if (!Files.isDirectory(root)) {
                     throw new StoreException(id, "store " + root + " does not exist", e2);
@@ -130,11 +134,11 @@ public final class LocalStore implements PrunableChunkStore {
         } catch (AccessDeniedException e) {
             throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
         }
-        bytesRead.addAndGet(stored.length);
+        bytesRead.addAndGet(length);
         reads.incrementAndGet();
         if (compressed) {
             try {
-                return Compression.decompress(stored, stored.length, options.maxChunkSize());
+                return Compression.decompress(stored, length, options.maxChunkSize());
             } catch (IOException e) {
                 throw new ChunkInvalidException(id, location(), e.getMessage(), e);
             }
@@ -144,6 +148,37 @@ public final class LocalStore implements PrunableChunkStore {
                     + " bytes, more than the maximum chunk size " + options.maxChunkSize(), null);
         }
         return stored;
+    }
+
+    private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
+
+    /**
+     * Reads a whole file into this thread's buffer (grown as needed), so loading a chunk does not allocate and
+     * zero an array for its compressed bytes; they are valid until this thread's next read. The result's limit is
+     * the file's length.
+     */
+    private static ByteBuffer readTransient(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            byte[] buf = READ_BUFFER.get();
+            long size = ch.size();
+            if (size >= buf.length) {
+                buf = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(size + 1, 2L * buf.length))];
+                READ_BUFFER.set(buf);
+            }
+            ByteBuffer bb = ByteBuffer.wrap(buf);
+            while (ch.read(bb) >= 0) {
+                if (!bb.hasRemaining()) {
+                    if (buf.length == Integer.MAX_VALUE - 16) {
+                        throw new IOException(file + ": file too large");
+                    }
+                    // The file grew while it was read: go on in a larger buffer.
+                    buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length));
+                    READ_BUFFER.set(buf);
+                    bb = ByteBuffer.wrap(buf).position(bb.position());
+                }
+            }
+            return ByteBuffer.wrap(buf, 0, bb.position());
+        }
     }
 
     /** Checks that {@code data} is the chunk {@code id}. */
