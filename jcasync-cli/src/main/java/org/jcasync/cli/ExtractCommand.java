@@ -34,8 +34,8 @@ import java.util.concurrent.ExecutorService;
  * ARCHIVE_INDEX [DIR]}: apply a directory tree to a directory.
  */
 @Command(name = "extract", sortOptions = false, usageHelpWidth = 100,
-        description = {"Rebuild a blob (file or block device) from its index (.caibx), or a directory tree from",
-                "its archive (.catar) or archive index (.caidx).",
+        description = {"Rebuild a blob from its .caibx index, or a directory tree from its .catar archive or .caidx index.",
+                "A blob goes to a file or block device.",
                 "Blob chunks come from the output itself (in place), seeds (--seed, and the existing output unless",
                 "--seed-output=no), --cache and the stores, every one verified.",
                 "Trees are applied to DIR (default: the current directory) touching only what differs: unchanged",

@@ -16,8 +16,9 @@ import java.util.concurrent.Callable;
 
 /** {@code pack INDEX...}: add packs and chunk maps to a store (casync-made ones too) without chunking again. */
 @Command(name = "pack", sortOptions = false, usageHelpWidth = 100,
-        description = {"Put the chunks of the given indexes that no pack of the store holds yet into one new pack",
-                "(<store>/packs/<id>.capack, in index order, with its table <id>.capidx) and write each index's",
+        description = {"Pack the chunks of indexes into a new pack with chunk maps, for fetches in few requests.",
+                "The chunks of the given indexes that no pack of the store holds yet go into one new pack",
+                "(<store>/packs/<id>.capack, in index order, with its table <id>.capidx), and each index gets its",
                 "chunk map INDEX.camap, so clients fetch what they lack in a few range requests. Loose chunks",
                 "stay (casync and desync read them) unless --packs=only. The store is --store, else",
                 "default.castr beside the first index. Give the indexes oldest first: each version's new",

@@ -9,9 +9,9 @@ import java.io.OutputStream;
 
 /** {@code pull - ARCHIVE INDEX WSTORE [RSTORE...]}: casync's remote side serving chunks, an index or an archive. */
 @Command(name = "pull", sortOptions = false, usageHelpWidth = 100,
-        description = {"Serve an index, an archive and the chunks of stores over standard input/output with",
-                "casync's remote protocol: what 'casync extract' and jcasync's ssh:// stores run on the far",
-                "side of ssh (CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
+        description = {"Serve an index, an archive and chunks over stdin/stdout with casync's remote protocol.",
+                "This is what 'casync extract' and jcasync's ssh:// stores run on the far side of ssh",
+                "(CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
 final class PullCommand extends ServeCommand {
     @Override
     String verb() {

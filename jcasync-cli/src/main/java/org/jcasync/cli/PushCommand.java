@@ -11,9 +11,9 @@ import java.io.OutputStream;
 
 /** {@code push - ARCHIVE INDEX WSTORE [RSTORE...]}: casync's remote side receiving an index and its chunks. */
 @Command(name = "push", sortOptions = false, usageHelpWidth = 100,
-        description = {"Receive an index (and the chunks it names that the stores lack) or an archive over",
-                "standard input/output with casync's remote protocol: what 'casync make' with an ssh store",
-                "and index runs on the far side (CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
+        description = {"Receive an index and the chunks it names, or an archive, over stdin/stdout (casync's protocol).",
+                "Only chunks the stores lack are sent. This is what 'casync make' with an ssh store and index runs",
+                "on the far side (CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
 final class PushCommand extends ServeCommand {
     @Override
     String verb() {
