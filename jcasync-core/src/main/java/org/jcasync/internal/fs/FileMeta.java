@@ -7,10 +7,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +40,6 @@ public final class FileMeta {
 
     private static final int EINTR = 4;
     private static final int EBADF = 9;
-    private static final int EPERM = 1;
-    private static final int ENOENT = 2;
-    private static final int EACCES = 13;
     private static final int EINVAL = 22;
     private static final int ENOTTY = 25;
     private static final int ERANGE = 34;
@@ -64,25 +57,13 @@ public final class FileMeta {
     private static final MethodHandle GETPWUID = Downcalls.function("getpwuid");
     private static final MethodHandle GETGRGID = Downcalls.function("getgrgid");
     private static final MethodHandle STATX = Downcalls.function("statx");
-    private static final Charset PATH_CHARSET;
-
-    static {
-        Charset cs;
-        try {
-            String name = System.getProperty("sun.jnu.encoding");
-            cs = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
-        } catch (RuntimeException e) {
-            cs = StandardCharsets.UTF_8;
-        }
-        PATH_CHARSET = cs;
-    }
 
     private FileMeta() {
     }
 
     /** The charset Java uses for file names (sun.jnu.encoding). */
     public static Charset pathCharset() {
-        return PATH_CHARSET;
+        return NativePath.CHARSET;
     }
 
     /**
@@ -104,7 +85,7 @@ public final class FileMeta {
                 }
                 int err = Downcalls.errno(capture);
                 if (err != EINTR) {
-                    throw errnoException(path, err, "open");
+                    throw NativePath.errnoException(path, err, "open");
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -138,7 +119,7 @@ public final class FileMeta {
                 if (unsupported(err)) {
                     return 0;
                 }
-                throw errnoException(path, err, "FS_IOC_GETFLAGS");
+                throw NativePath.errnoException(path, err, "FS_IOC_GETFLAGS");
             }
             return buf.get(JAVA_INT, 0);
         } catch (IOException | RuntimeException | Error e) {
@@ -159,7 +140,7 @@ public final class FileMeta {
                 if (unsupported(err)) {
                     return 0;
                 }
-                throw errnoException(path, err, "FS_IOC_FSGETXATTR");
+                throw NativePath.errnoException(path, err, "FS_IOC_FSGETXATTR");
             }
             return buf.get(JAVA_INT, 12);
         } catch (IOException | RuntimeException | Error e) {
@@ -176,7 +157,7 @@ public final class FileMeta {
             MemorySegment buf = arena.allocate(256, 8);
             int r = (int) Downcalls.invoke(FSTATFS, capture, fd, buf.address());
             if (r < 0) {
-                throw errnoException(path, Downcalls.errno(capture), "fstatfs");
+                throw NativePath.errnoException(path, Downcalls.errno(capture), "fstatfs");
             }
             return buf.get(JAVA_LONG, 0);
         } catch (IOException | RuntimeException | Error e) {
@@ -213,7 +194,7 @@ public final class FileMeta {
                     return List.of();
                 }
                 if (err != ERANGE) {
-                    throw errnoException(path, err, "llistxattr");
+                    throw NativePath.errnoException(path, err, "llistxattr");
                 }
                 space *= 2;
             }
@@ -243,7 +224,7 @@ public final class FileMeta {
                     return null;
                 }
                 if (err != ERANGE) {
-                    throw errnoException(path, err, "lgetxattr");
+                    throw NativePath.errnoException(path, err, "lgetxattr");
                 }
                 space *= 2;
             }
@@ -265,7 +246,7 @@ public final class FileMeta {
             int r = (int) Downcalls.invoke(STATX, capture, -100 /* AT_FDCWD */, cpath(arena, path).address(),
                     0x100 /* AT_SYMLINK_NOFOLLOW */, 0x40 /* STATX_MTIME */, buf.address());
             if (r < 0) {
-                throw errnoException(path, Downcalls.errno(capture), "statx");
+                throw NativePath.errnoException(path, Downcalls.errno(capture), "statx");
             }
             return new long[] {buf.get(JAVA_LONG, 112), buf.get(JAVA_INT, 120) & 0xffffffffL};
         } catch (IOException | RuntimeException | Error e) {
@@ -307,19 +288,9 @@ public final class FileMeta {
     }
 
     private static MemorySegment cpath(Arena arena, Path path) {
-        byte[] b = path.toString().getBytes(PATH_CHARSET);
+        byte[] b = path.toString().getBytes(NativePath.CHARSET);
         MemorySegment s = arena.allocate(b.length + 1L);
         MemorySegment.copy(b, 0, s, JAVA_BYTE, 0, b.length);
         return s;
-    }
-
-    private static IOException errnoException(Path path, int errno, String op) {
-        String reason = op + ": " + Downcalls.strerror(errno);
-        String file = path.toString();
-        return switch (errno) {
-            case ENOENT -> new NoSuchFileException(file, null, reason);
-            case EACCES, EPERM -> new AccessDeniedException(file, null, reason);
-            default -> new FileSystemException(file, null, reason);
-        };
     }
 }

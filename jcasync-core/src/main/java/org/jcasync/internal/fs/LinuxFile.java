@@ -12,10 +12,7 @@ import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -57,11 +54,9 @@ public final class LinuxFile implements AutoCloseable {
 
     // errno values (same on x86_64 and aarch64).
     private static final int EPERM = 1;
-    private static final int ENOENT = 2;
     private static final int EINTR = 4;
     private static final int ENXIO = 6;
     private static final int EBADF = 9;
-    private static final int EACCES = 13;
     private static final int EXDEV = 18;
     private static final int EINVAL = 22;
     private static final int ENOTTY = 25;
@@ -82,19 +77,6 @@ public final class LinuxFile implements AutoCloseable {
     private static final MethodHandle LSEEK = Downcalls.function("lseek");
     private static final MethodHandle FALLOCATE = Downcalls.function("fallocate");
     private static final MethodHandle IOCTL = Downcalls.function("ioctl");
-
-    private static final Charset PATH_CHARSET;
-
-    static {
-        Charset cs;
-        try {
-            String name = System.getProperty("sun.jnu.encoding");
-            cs = name == null ? StandardCharsets.UTF_8 : Charset.forName(name);
-        } catch (RuntimeException e) {
-            cs = StandardCharsets.UTF_8;
-        }
-        PATH_CHARSET = cs;
-    }
 
     private final Path path;
     private volatile int fd;
@@ -117,7 +99,7 @@ public final class LinuxFile implements AutoCloseable {
         int flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment capture = arena.allocate(Downcalls.CAPTURE_LAYOUT);
-            MemorySegment cpath = arena.allocateFrom(path.toString(), PATH_CHARSET);
+            MemorySegment cpath = arena.allocateFrom(path.toString(), NativePath.CHARSET);
             while (true) {
                 int r = (int) Downcalls.invoke(OPEN, capture, cpath.address(), flags, 0);
                 if (r >= 0) {
@@ -125,7 +107,7 @@ public final class LinuxFile implements AutoCloseable {
                 }
                 int err = Downcalls.errno(capture);
                 if (err != EINTR) {
-                    throw errnoException(path, err, null);
+                    throw NativePath.errnoException(path, err, null);
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -164,7 +146,7 @@ public final class LinuxFile implements AutoCloseable {
         if (err == EINVAL) {
             return offset;
         }
-        throw new UncheckedIOException(errnoException(path, err, "lseek(SEEK_DATA)"));
+        throw new UncheckedIOException(NativePath.errnoException(path, err, "lseek(SEEK_DATA)"));
     }
 
     /**
@@ -192,7 +174,7 @@ public final class LinuxFile implements AutoCloseable {
             }
             err = (int) -end;
         }
-        throw new UncheckedIOException(errnoException(path, err, "lseek(SEEK_HOLE)"));
+        throw new UncheckedIOException(NativePath.errnoException(path, err, "lseek(SEEK_HOLE)"));
     }
 
     /** Returns the lseek result, or the negated errno on failure. */
@@ -244,7 +226,7 @@ public final class LinuxFile implements AutoCloseable {
                     if (err == EINVAL) {
                         return whole(size);
                     }
-                    throw errnoException(path, err, "lseek(SEEK_DATA)");
+                    throw NativePath.errnoException(path, err, "lseek(SEEK_DATA)");
                 }
                 if (d >= size) {
                     break;
@@ -256,7 +238,7 @@ public final class LinuxFile implements AutoCloseable {
                         return whole(size);
                     }
                     if (err != ENXIO) {
-                        throw errnoException(path, err, "lseek(SEEK_HOLE)");
+                        throw NativePath.errnoException(path, err, "lseek(SEEK_HOLE)");
                     }
                     h = size; // file shrank concurrently; treat the rest as data
                 }
@@ -307,7 +289,7 @@ public final class LinuxFile implements AutoCloseable {
                 if (err == EOPNOTSUPP || err == ENOSYS) {
                     return false;
                 }
-                throw errnoException(path, err, "fallocate(PUNCH_HOLE)");
+                throw NativePath.errnoException(path, err, "fallocate(PUNCH_HOLE)");
             }
         } catch (IOException | RuntimeException | Error e) {
             throw e;
@@ -349,7 +331,7 @@ public final class LinuxFile implements AutoCloseable {
                     case EOPNOTSUPP, EXDEV, EINVAL, ENOTTY, EBADF, ETXTBSY, EPERM:
                         return false;
                     default:
-                        throw errnoException(path, err, "ioctl(FICLONERANGE)");
+                        throw NativePath.errnoException(path, err, "ioctl(FICLONERANGE)");
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -421,7 +403,7 @@ public final class LinuxFile implements AutoCloseable {
                 }
                 int err = Downcalls.errno(capture);
                 if (err != EINTR) {
-                    throw errnoException(path, err, "ioctl(BLKGETSIZE64)");
+                    throw NativePath.errnoException(path, err, "ioctl(BLKGETSIZE64)");
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -467,7 +449,7 @@ public final class LinuxFile implements AutoCloseable {
             if (r != 0) {
                 int err = Downcalls.errno(capture);
                 if (err != EINTR) { // on Linux the descriptor is released even on EINTR: never retry
-                    throw errnoException(path, err, "close");
+                    throw NativePath.errnoException(path, err, "close");
                 }
             }
         } catch (IOException | RuntimeException | Error e) {
@@ -489,15 +471,5 @@ public final class LinuxFile implements AutoCloseable {
             throw new ClosedChannelException();
         }
         return f;
-    }
-
-    private static IOException errnoException(Path path, int errno, String op) {
-        String reason = op == null ? Downcalls.strerror(errno) : op + ": " + Downcalls.strerror(errno);
-        String file = path.toString();
-        return switch (errno) {
-            case ENOENT -> new NoSuchFileException(file, null, reason);
-            case EACCES, EPERM -> new AccessDeniedException(file, null, reason);
-            default -> new FileSystemException(file, null, reason);
-        };
     }
 }
