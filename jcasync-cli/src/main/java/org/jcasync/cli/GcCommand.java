@@ -11,35 +11,21 @@ import org.jcasync.store.PrunableChunkStore;
 import org.jcasync.store.PrunableChunkStore.PruneResult;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 /** {@code gc INDEX...}: remove the chunks of the store that none of the indexes uses. */
 @Command(name = "gc", sortOptions = false, usageHelpWidth = 100,
         description = {"Remove the chunks of a store that none of the given indexes references.",
                 "The store is --store, else default.castr beside the first index. -n/--dry-run only counts;",
                 "-v lists each chunk."})
-final class GcCommand implements Callable<Integer> {
-    @Mixin
-    CasyncOptions o;
-
-    @Parameters(arity = "1..*", paramLabel = "INDEX")
-    List<String> indexes;
-
+final class GcCommand extends IndexesCommand {
     @Override
-    public Integer call() throws Exception {
-        if (o.printedFeatureHelp()) {
-            return 0;
-        }
-        o.validate();
-        String storeLoc = Locations.defaultStore(o.store(), indexes.get(0));
+    void run(String storeLoc) throws Exception {
         Set<ChunkId> used = new HashSet<>();
         long refs = 0;
         for (String loc : indexes) {
@@ -67,7 +53,6 @@ final class GcCommand implements Callable<Integer> {
         if (store instanceof LocalStore local && Files.isDirectory(local.root().resolve(PackId.DIRECTORY))) {
             prunePacks(local, used);
         }
-        return 0;
     }
 
     /**

@@ -5,14 +5,11 @@ import org.jcasync.pack.Packer;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Parameters;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** {@code pack INDEX...}: add packs and chunk maps to a store (casync-made ones too) without chunking again. */
 @Command(name = "pack", sortOptions = false, usageHelpWidth = 100,
@@ -23,30 +20,18 @@ import java.util.concurrent.Callable;
                 "stay (casync and desync read them) unless --packs=only. The store is --store, else",
                 "default.castr beside the first index. Give the indexes oldest first: each version's new",
                 "chunks then sit together."})
-final class PackCommand implements Callable<Integer> {
-    @Mixin
-    CasyncOptions o;
-
-    @Parameters(arity = "1..*", paramLabel = "INDEX")
-    List<String> indexes;
-
+final class PackCommand extends IndexesCommand {
     @Override
-    public Integer call() throws Exception {
-        if (o.printedFeatureHelp()) {
-            return 0;
-        }
-        o.validate();
+    void run(String storeLoc) throws IOException {
         String mode = o.packs == null ? "yes" : o.packs;
         if (!mode.equals("yes") && !mode.equals("only")) {
             throw new UserException("pack takes --packs=yes (default) or only");
         }
-        String storeLoc = Locations.defaultStore(o.store(), indexes.get(0));
         List<Path> files = new ArrayList<>();
         for (String i : indexes) {
             files.add(Locations.local(i));
         }
         pack(new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT), files, mode.equals("only"), true);
-        return 0;
     }
 
     /** Packs what {@code indexes} need into {@code store}, writes their maps, reports on stderr when asked. */
