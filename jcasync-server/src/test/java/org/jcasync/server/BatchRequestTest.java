@@ -173,34 +173,8 @@ class BatchRequestTest extends ChunkServerFixture {
     void anUpstreamFailureTruncatesTheReply() throws Exception {
         TestChunks a = TestChunks.random(5, 1_000).putInto(store);
         TestChunks b = TestChunks.random(6, 1_000).putInto(store);
-        ChunkStore failing = new ChunkStore() {
-            @Override
-            public byte[] get(ChunkId id) throws IOException {
-                return store.get(id);
-            }
-
-            @Override
-            public byte[] getStored(ChunkId id) throws IOException {
-                if (id.equals(b.id())) {
-                    throw new IOException("disk on fire");
-                }
-                return store.getStored(id);
-            }
-
-            @Override
-            public boolean has(ChunkId id) throws IOException {
-                return store.has(id);
-            }
-
-            @Override
-            public String location() {
-                return "failing";
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        CountingStore failing = new CountingStore(store, 0);
+        failing.unreadable.add(b.id());
         start(failing, ServerOptions.loopback());
         HttpResponse<InputStream> r = post(List.of(a.id(), b.id()), null);
         assertThat(r.statusCode()).isEqualTo(200);

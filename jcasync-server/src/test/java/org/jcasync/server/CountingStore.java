@@ -5,14 +5,21 @@ import org.jcasync.store.ChunkStore;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** An upstream that counts (and slows down) chunk reads, and the most of them running at once. */
+/**
+ * An upstream that counts (and slows down) chunk reads, and the most of them running at once; reads of the chunks in
+ * {@link #unreadable} fail.
+ */
 final class CountingStore implements ChunkStore {
     final ChunkStore inner;
     final long delayMillis;
     final AtomicInteger fetches = new AtomicInteger();
     final AtomicInteger mostAtOnce = new AtomicInteger();
+    /** Chunks whose {@link #getStored} fails with an IOException (after being counted). */
+    final Set<ChunkId> unreadable = ConcurrentHashMap.newKeySet();
     private final AtomicInteger running = new AtomicInteger();
 
     CountingStore(ChunkStore inner, long delayMillis) {
@@ -35,6 +42,9 @@ final class CountingStore implements ChunkStore {
             throw new InterruptedIOException();
         } finally {
             running.decrementAndGet();
+        }
+        if (unreadable.contains(id)) {
+            throw new IOException("chunk " + id + " is unreadable");
         }
         return inner.getStored(id);
     }
