@@ -30,14 +30,10 @@ class CatarIT {
     static Path work;
 
     static Path tree;
-    static boolean root;
 
     @BeforeAll
     static void makeTree() throws Exception {
-        Tools.requireCasync();
-        root = "root".equals(System.getProperty("user.name"));
-        tree = work.resolve("tree");
-        RichTree.build(tree, root, false);
+        tree = RichTree.buildForCasync(work, false);
         assertNoXattrs(tree);
     }
 
@@ -175,7 +171,7 @@ class CatarIT {
 
     @Test
     void xattrsFcapsAndChattrFlags() throws Exception {
-        Assumptions.assumeTrue(root, "trusted.* xattrs and file capabilities need root");
+        Assumptions.assumeTrue(RichTree.asRoot(), "trusted.* xattrs and file capabilities need root");
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chattr")), "chattr not installed");
         Path x = Files.createDirectories(work.resolve("xattr-tree/d"));
         Path f = Files.write(x.resolveSibling("f"), "a".getBytes());

@@ -18,6 +18,22 @@ final class RichTree {
     private RichTree() {
     }
 
+    /** Whether the tests run as root, and so can make devices and files of other owners. */
+    static boolean asRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    /**
+     * For the tests that compare with casync: skips the test class unless casync is installed, then builds the tree
+     * in {@code work/tree} (with devices and foreign owners when running as root) and returns its path.
+     */
+    static Path buildForCasync(Path work, boolean extras) throws Exception {
+        Tools.requireCasync();
+        Path tree = work.resolve("tree");
+        build(tree, asRoot(), extras);
+        return tree;
+    }
+
     /**
      * Builds the tree in the new directory {@code tree}. {@code extras} adds what only the listing tests use: a
      * tab in a name, a link target with a space and '#', setuid/sticky entries without x bits and user xattrs.
