@@ -49,9 +49,7 @@ public final class PullServer {
     public void serve(InputStream in, OutputStream out) throws IOException {
         FrameWriter w = new FrameWriter(out);
         FrameReader r = new FrameReader(in, "client");
-        w.hello(services());
-        w.flush();
-        Frame hello = r.read();
+        Frame hello = ServerSession.greet(r, w, services());
         if (hello == null) {
             return;
         }

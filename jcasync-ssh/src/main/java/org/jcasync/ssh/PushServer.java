@@ -64,9 +64,7 @@ public final class PushServer {
     public void serve(InputStream in, OutputStream out) throws IOException {
         FrameWriter w = new FrameWriter(out);
         FrameReader r = new FrameReader(in, "client");
-        w.hello(services());
-        w.flush();
-        Frame hello = r.read();
+        Frame hello = ServerSession.greet(r, w, services());
         if (hello == null) {
             throw new ProtocolException("the client left before saying HELLO");
         }

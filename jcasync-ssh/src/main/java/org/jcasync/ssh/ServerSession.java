@@ -4,9 +4,20 @@ import java.io.IOException;
 
 import static org.jcasync.ssh.CasyncProtocol.*;
 
-/** What the pull and push servers share: checking the client's HELLO and aborting a session. */
+/** What the pull and push servers share: the HELLO exchange, checking the client's HELLO and aborting a session. */
 final class ServerSession {
     private ServerSession() {
+    }
+
+    /**
+     * Sends this server's HELLO offering {@code services} and reads the client's first frame.
+     *
+     * @return that frame, or null when the client left without sending one
+     */
+    static Frame greet(FrameReader r, FrameWriter w, long services) throws IOException {
+        w.hello(services);
+        w.flush();
+        return r.read();
     }
 
     /**
