@@ -113,7 +113,12 @@ public final class LocalStore implements PrunableChunkStore {
         int length;
         boolean compressed = true;
         try {
-            ByteBuffer frame = readTransient(chunkPath(id));
+            long limit = frameLimit(options.maxChunkSize());
+            ByteBuffer frame = readTransient(chunkPath(id), limit);
+            if (frame == null) {
+                throw new ChunkInvalidException(id, location(), "its file is larger than any compressed chunk of at "
+                        + "most " + options.maxChunkSize() + " bytes (" + limit + ")", null);
+            }
             stored = frame.array();
             length = frame.limit();
         } catch (NoSuchFileException e) {
@@ -150,17 +155,28 @@ public final class LocalStore implements PrunableChunkStore {
         return stored;
     }
 
+    /**
+     * The largest file a chunk of at most {@code max} bytes can be stored in: zstd, xz and gzip all grow
+     * incompressible data by well under 1/64 plus their headers. A larger file is refused before it is read.
+     */
+    static long frameLimit(int max) {
+        return max + max / 64L + (64 << 10);
+    }
+
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
 
     /**
      * Reads a whole file into this thread's buffer (grown as needed), so loading a chunk does not allocate and
      * zero an array for its compressed bytes; they are valid until this thread's next read. The result's limit is
-     * the file's length.
+     * the file's length; null when the file is longer than {@code limit}.
      */
-    private static ByteBuffer readTransient(Path file) throws IOException {
+    private static ByteBuffer readTransient(Path file, long limit) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             byte[] buf = READ_BUFFER.get();
             long size = ch.size();
+            if (size > limit) {
+                return null;
+            }
             if (size >= buf.length) {
                 buf = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(size + 1, 2L * buf.length))];
                 READ_BUFFER.set(buf);
@@ -168,8 +184,8 @@ public final class LocalStore implements PrunableChunkStore {
             ByteBuffer bb = ByteBuffer.wrap(buf);
             while (ch.read(bb) >= 0) {
                 if (!bb.hasRemaining()) {
-                    if (buf.length == Integer.MAX_VALUE - 16) {
-                        throw new IOException(file + ": file too large");
+                    if (buf.length > limit) {
+                        return null;
                     }
                     // The file grew while it was read: go on in a larger buffer.
                     buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length));

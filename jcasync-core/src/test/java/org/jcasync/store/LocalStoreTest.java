@@ -246,6 +246,23 @@ class LocalStoreTest {
     }
 
     @Test
+    void chunkFileLargerThanAnyFrameOfTheMaximumIsRefusedUnread() throws IOException {
+        byte[] data = TestData.random(14, 3000);
+        ChunkId id = id(data);
+        store.put(id, data, 0, data.length);
+        Path file = store.chunkPath(id);
+        // Incompressible data of the maximum size still fits; a file longer than any frame of it does not.
+        byte[] noise = TestData.random(15, 100_000);
+        ChunkId noiseId = id(noise);
+        store.put(noiseId, noise, 0, noise.length);
+        LocalStore tight = new LocalStore(root, StoreOptions.DEFAULT.with(DigestAlgorithm.SHA512_256, 100_000));
+        assertThat(tight.get(noiseId)).isEqualTo(noise);
+        Files.write(file, new byte[(int) LocalStore.frameLimit(100_000) + 1]);
+        assertThatThrownBy(() -> tight.get(id)).isInstanceOf(ChunkInvalidException.class)
+                .hasMessageContaining(id.toHex()).hasMessageContaining("larger than any compressed chunk");
+    }
+
+    @Test
     void sha256Store() throws IOException {
         byte[] data = TestData.random(13, 4000);
         ChunkId id = DigestAlgorithm.SHA256.digest(data, 0, data.length);
