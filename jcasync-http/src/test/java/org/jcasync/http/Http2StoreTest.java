@@ -94,8 +94,9 @@ class Http2StoreTest {
             allOverHttp2(s.replies(HttpClient.Version.HTTP_2), s.replies(HttpClient.Version.HTTP_1_1), requests);
         }
         server.close();
+        // The server logs a request when its stream ends, which may be after the client has sent the next one.
         assertThat(log.toString().lines().map(l -> l.split(" ")[2] + " " + l.split(" ")[4]))
-                .containsExactly("GET 200", "HEAD 200", "HEAD 404", "GET 404", "HEAD 404", "PUT 201", "HEAD 200",
+                .containsExactlyInAnyOrder("GET 200", "HEAD 200", "HEAD 404", "GET 404", "HEAD 404", "PUT 201", "HEAD 200",
                         "POST 200");
     }
 
