@@ -60,10 +60,13 @@ final class FsSpecificAttributes {
         return (replay & (FeatureFlags.WITH_FAT_ATTRS | FeatureFlags.WITH_SUBVOLUME)) != 0;
     }
 
-    /** The FAT attributes of the regular file or directory {@code fd}, on a file system of type {@code magic}. */
-    void restoreFatAttributes(int fd, Node n, long magic, String where) throws IOException {
+    /**
+     * Gives the regular file or directory {@code fd}, on a file system of type {@code magic}, the archive's FAT
+     * attributes; returns whether they changed.
+     */
+    boolean restoreFatAttributes(int fd, Node n, long magic, String where) throws IOException {
         if ((replay & FeatureFlags.WITH_FAT_ATTRS) == 0) {
-            return;
+            return false;
         }
         int value = FeatureFlags.toFatAttrs(n.entryFlags());
         int mask = FeatureFlags.toFatAttrs(replay);
@@ -72,29 +75,31 @@ final class FsSpecificAttributes {
                 throw new FileSystemException(where, null, "FAT attributes (hidden, system, archive) can only be "
                         + "restored on a FAT file system (use --without=fat-attrs)");
             }
-            return;
+            return false;
         }
         if (mask == 0) {
-            return;
+            return false;
         }
         int have = Posix.getFatAttributes(fd, where);
         int want = (have & ~mask) | (value & mask);
         if (want == have) {
-            return;
+            return false;
         }
         int r = Posix.trySetFatAttributes(fd, want);
         if (r < 0 && !(want == 0 && Posix.unsupported(-r))) {
             throw Posix.error(where, "FAT_IOCTL_SET_ATTRIBUTES", -r);
         }
+        return r == 0;
     }
 
     /**
      * Checks that the finished directory {@code fd} (inode {@code ino} on a file system of type {@code magic}) is a
-     * subvolume exactly when the archive says so, and gives a subvolume the archive's read-only state.
+     * subvolume exactly when the archive says so, and gives a subvolume the archive's read-only state; returns
+     * whether that changed.
      */
-    void restoreSubvolume(int fd, Node n, long magic, long ino, String where) throws IOException {
+    boolean restoreSubvolume(int fd, Node n, long magic, long ino, String where) throws IOException {
         if ((replay & FeatureFlags.WITH_SUBVOLUME) == 0) {
-            return;
+            return false;
         }
         boolean isSubvolume = magic == BTRFS_SUPER_MAGIC && ino == BTRFS_SUBVOLUME_ROOT_INO;
         boolean wanted = (n.entryFlags() & FeatureFlags.WITH_SUBVOLUME) != 0;
@@ -105,13 +110,15 @@ final class FsSpecificAttributes {
                     + "--without=subvolume --without=subvolume-ro)");
         }
         if ((replay & FeatureFlags.WITH_SUBVOLUME_RO) == 0 || !isSubvolume) {
-            return;
+            return false;
         }
         long have = Posix.subvolumeFlags(fd, where);
         long want = (n.entryFlags() & FeatureFlags.WITH_SUBVOLUME_RO) != 0 ? have | Posix.BTRFS_SUBVOL_RDONLY
                 : have & ~Posix.BTRFS_SUBVOL_RDONLY;
-        if (want != have) {
-            Posix.setSubvolumeFlags(fd, want, where);
+        if (want == have) {
+            return false;
         }
+        Posix.setSubvolumeFlags(fd, want, where);
+        return true;
     }
 }

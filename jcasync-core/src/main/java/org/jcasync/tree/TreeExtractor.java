@@ -290,19 +290,21 @@ public final class TreeExtractor {
             }
             Stat st = Posix.stat(d.fd, SELF, d.where);
             boolean changed = applyMetadata(d.fd, SELF, d.fd, d.node, st, d.where);
-            if (d.parent != null && d.tempName != null) {
+            boolean swapped = d.parent != null && d.tempName != null;
+            if (swapped) {
                 install(d.parent.fd, d.tempName, d.name, d.where);
-            } else if (d.created) {
+            }
+            changed |= chattr(d.fd, d.node, d, d.where);
+            // Last: a read-only subvolume takes no more changes.
+            if (fsAttributes.needsMagic()) {
+                changed |= fsAttributes.restoreSubvolume(d.fd, d.node, magic(d), st.ino(), d.where);
+            }
+            if (swapped || d.created) {
                 // Counted in directoriesCreated.
             } else if (changed) {
                 stats.metadataUpdated++;
             } else {
                 stats.unchanged++;
-            }
-            chattr(d.fd, d.node, d, d.where);
-            // Last: a read-only subvolume takes no more changes.
-            if (fsAttributes.needsMagic()) {
-                fsAttributes.restoreSubvolume(d.fd, d.node, magic(d), st.ino(), d.where);
             }
         } finally {
             Posix.close(d.fd);
@@ -417,7 +419,7 @@ public final class TreeExtractor {
         }
         if (sourceDir != null) {
             boolean changed = applyMetadata(dir.fd, name, sourceFd, n, existing, where);
-            chattrReopen(dir, name, n, where);
+            changed |= chattrReopen(dir, name, n, where);
             stats.bytesKept += size;
             if (changed) {
                 stats.metadataUpdated++;
@@ -865,15 +867,15 @@ public final class TreeExtractor {
 
     /**
      * chattr flags, then FAT attributes, of the regular file or directory {@code fd}; {@code on} is the directory
-     * whose file system it is on (the directory itself, or the one holding the file).
+     * whose file system it is on (the directory itself, or the one holding the file). Returns whether FAT attributes
+     * changed (a chattr change is found by {@link #applyMetadata}).
      */
-    private void chattr(int fd, Node n, Dir on, String where) throws IOException {
+    private boolean chattr(int fd, Node n, Dir on, String where) throws IOException {
         if ((replay & FeatureFlags.WITH_CHATTR) != 0) {
             maskFlags(fd, FeatureFlags.toChattr(n.entryFlags()), FeatureFlags.toChattr(replay), where);
         }
-        if ((replay & FeatureFlags.WITH_FAT_ATTRS) != 0) {
-            fsAttributes.restoreFatAttributes(fd, n, magic(on), where);
-        }
+        return (replay & FeatureFlags.WITH_FAT_ATTRS) != 0
+                && fsAttributes.restoreFatAttributes(fd, n, magic(on), where);
     }
 
     /** The file-system magic of directory {@code d} (asked once). */
@@ -885,13 +887,13 @@ public final class TreeExtractor {
     }
 
     /** chattr of an existing regular file kept in place (opened again: the comparison descriptor is read-only). */
-    private void chattrReopen(Dir dir, byte[] name, Node n, String where) throws IOException {
+    private boolean chattrReopen(Dir dir, byte[] name, Node n, String where) throws IOException {
         if ((replay & (FeatureFlags.WITH_CHATTR | FeatureFlags.WITH_FAT_ATTRS)) == 0) {
-            return;
+            return false;
         }
         int fd = Posix.openAt(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0, where);
         try {
-            chattr(fd, n, dir, where);
+            return chattr(fd, n, dir, where);
         } finally {
             Posix.close(fd);
         }
