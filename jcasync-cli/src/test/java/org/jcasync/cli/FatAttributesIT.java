@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.jcasync.cli.ItFiles.argv;
 import static org.jcasync.cli.ItFiles.assertSameBytes;
 import static org.jcasync.cli.Tools.casync;
 import static org.jcasync.cli.Tools.jcasync;
@@ -75,8 +76,8 @@ class FatAttributesIT {
                 List<String> opts = v.isEmpty() ? List.of() : List.of(v.split(" "));
                 Path c = work.resolve("c" + i + ".catar");
                 Path j = work.resolve("j" + i + ".catar");
-                casync(work, args("make", opts, c.toString(), tree.toString())).ok();
-                jcasync(work, args("make", opts, j.toString(), tree.toString())).ok();
+                casync(work, argv("make", opts, c.toString(), tree.toString())).ok();
+                jcasync(work, argv("make", opts, j.toString(), tree.toString())).ok();
                 assertSameBytes(c, j);
                 i++;
             }
@@ -132,13 +133,5 @@ class FatAttributesIT {
             assertThat(ItFiles.tree(other.resolve("j2"))).isEqualTo(ItFiles.tree(other.resolve("c2")))
                     .contains("sys/arch/inner");
         }
-    }
-
-    private static String[] args(String verb, List<String> opts, String... rest) {
-        List<String> a = new java.util.ArrayList<>();
-        a.add(verb);
-        a.addAll(opts);
-        a.addAll(List.of(rest));
-        return a.toArray(String[]::new);
     }
 }

@@ -131,12 +131,17 @@ final class ItMounts implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        if (Tools.run(mount.getParent(), List.of("umount", mount.toString())).exit() != 0) {
-            Tools.run(mount.getParent(), List.of("umount", "-l", mount.toString()));
-        }
-        if (daemon != null && !daemon.waitFor(10, TimeUnit.SECONDS)) {
-            daemon.destroyForcibly();
+    public void close() throws IOException {
+        try {
+            if (Tools.run(mount.getParent(), List.of("umount", mount.toString())).exit() != 0) {
+                Tools.run(mount.getParent(), List.of("umount", "-l", mount.toString()));
+            }
+            if (daemon != null && !daemon.waitFor(10, TimeUnit.SECONDS)) {
+                daemon.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while unmounting " + mount, e);
         }
     }
 }
