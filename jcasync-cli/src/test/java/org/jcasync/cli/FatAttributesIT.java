@@ -19,7 +19,7 @@ import static org.jcasync.cli.Tools.jcasync;
 /**
  * FAT attributes (hidden, system, archive): on a FAT file system, or a FUSE one answering the FAT ioctls as casync
  * reads them there too ({@link ItMounts#fatfuse}; the kernel may have no vfat), a tree whose files and directories
- * have such attributes gives the same .catar bytes, {@code list} and {@code mtree} as casync, for the default
+ * have such attributes gives the same .catar bytes, {@code list}, {@code mtree} and {@code stat} as casync, for the default
  * feature flags and the fat presets; extracting either tool's archive onto the same kind of file system gives the
  * source's attributes back; onto a file system without them both tools fail unless told {@code --without=fat-attrs}.
  */
@@ -88,6 +88,11 @@ class FatAttributesIT {
             assertThat(jcasync(work, "mtree", c.toString()).ok().out()).isEqualTo(mtree);
             assertThat(jcasync(work, "list", c.toString()).ok().out())
                     .isEqualTo(casync(work, "list", c.toString()).ok().out());
+            for (String[] stat : List.of(new String[] {c.toString(), "all"}, new String[] {c.toString(), "sys"},
+                    new String[] {tree.resolve("sys").toString()}, new String[] {tree.resolve("sys/arch").toString()})) {
+                assertThat(jcasync(work, argv("stat", List.of(stat))).ok().out()).as("stat " + List.of(stat))
+                        .isEqualTo(casync(work, argv("stat", List.of(stat))).ok().out());
+            }
             // the attributes are in the archive: without them it is different
             assertThat(Files.mismatch(c, work.resolve("c4.catar"))).isNotEqualTo(-1L);
         }

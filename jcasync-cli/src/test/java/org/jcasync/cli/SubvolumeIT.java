@@ -16,7 +16,7 @@ import static org.jcasync.cli.Tools.jcasync;
 
 /**
  * btrfs subvolumes: a tree on btrfs with a subvolume, a read-only one and one nested in another gives the same
- * .catar bytes, {@code list} and {@code mtree} as casync for the default flags and the subvolume variants;
+ * .catar bytes, {@code list}, {@code mtree} and {@code stat} as casync for the default flags and the subvolume variants;
  * extracting either tool's archive onto btrfs makes those directories subvolumes again (read-only where they were),
  * so that casync archives the result to the same bytes; onto ext4, and into a subvolume root where the archive has a
  * plain directory, both tools fail alike unless told {@code --without=subvolume --without=subvolume-ro}.
@@ -59,6 +59,10 @@ class SubvolumeIT {
                     .isEqualTo(casync(work, "mtree", c.toString()).ok().out());
             assertThat(jcasync(work, "list", c.toString()).ok().out())
                     .isEqualTo(casync(work, "list", c.toString()).ok().out());
+            for (Path p : List.of(tree, tree.resolve("ro"), tree.resolve("sv/nested"), tree.resolve("plain/dir"))) {
+                assertThat(jcasync(work, "stat", p.toString()).ok().out()).as("stat " + p)
+                        .isEqualTo(casync(work, "stat", p.toString()).ok().out());
+            }
 
             // onto btrfs: subvolumes again, read-only where they were; archived again, the same bytes
             Path byJcasync = btrfs.root().resolve("by-jcasync");
