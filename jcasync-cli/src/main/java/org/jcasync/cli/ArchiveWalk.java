@@ -42,8 +42,6 @@ final class ArchiveWalk implements Closeable {
 
     final Operation operation;
     final CatarDecoder decoder;
-    /** For a directory: the statfs magic of its file system (for casync's ProjID quirk). */
-    long directoryMagic = -1;
     private final List<Closeable> resources = new ArrayList<>();
     private Thread encoderThread;
     private final CasyncOptions o;
@@ -152,12 +150,6 @@ final class ArchiveWalk implements Closeable {
         ArchiveWalk w = new ArchiveWalk(Operation.DIRECTORY, new CatarDecoder(src, flags), o);
         w.encoderThread = t;
         w.resources.add(src);
-        int fd = org.jcasync.internal.fs.FileMeta.open(dir.toAbsolutePath(), true);
-        try {
-            w.directoryMagic = org.jcasync.internal.fs.FileMeta.fsMagic(fd, dir) & 0xffffffffL;
-        } finally {
-            org.jcasync.internal.fs.FileMeta.close(fd);
-        }
         return w;
     }
 

@@ -225,10 +225,9 @@ abstract class ListingCommand implements Callable<Integer> {
         idLine(s, "   Group: ", ids, n.gid(), group);
         long projid = n.quotaProjid();
         if (w.operation == ArchiveWalk.Operation.DIRECTORY) {
-            // casync's encoder reports the project id it read (0 included) on ext4, xfs and fuse
-            long m = w.directoryMagic;
-            boolean read = (flags & ArchiveWalk.WITH_QUOTA_PROJID) != 0 && (n.isRegularFile() || n.isDirectory())
-                    && (m == 0xef53L || m == 0x58465342L || m == 0x65735546L);
+            // casync's encoder reports the project id of every regular file and directory (0 included): the one it
+            // read on ext4, xfs and fuse, 0 on other file systems
+            boolean read = (flags & ArchiveWalk.WITH_QUOTA_PROJID) != 0 && (n.isRegularFile() || n.isDirectory());
             projid = read ? Math.max(0, projid) : -1;
         }
         if (projid >= 0) {

@@ -34,6 +34,15 @@ final class ItFiles {
         return b;
     }
 
+    /** A command line: {@code verb}, then {@code options}, then {@code rest}. */
+    static String[] argv(String verb, List<String> options, String... rest) {
+        List<String> a = new ArrayList<>();
+        a.add(verb);
+        a.addAll(options);
+        a.addAll(List.of(rest));
+        return a.toArray(String[]::new);
+    }
+
     /** Fails with the first differing offset unless the two files have identical contents. */
     static void assertSameBytes(Path expected, Path actual) throws IOException {
         assertThat(actual).as("output file").exists();

@@ -2,6 +2,7 @@ package org.jcasync.catar;
 
 import org.jcasync.format.FeatureFlags;
 import org.jcasync.internal.fs.FileMeta;
+import org.jcasync.internal.fs.Posix;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,9 +51,14 @@ import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
  *
  * <p>The tree is walked depth first; children are sorted by the raw bytes of their names ({@code strcmp}); file
  * contents are streamed. Only the listing of the directories on the current path and their GOODBYE items are held
- * in memory. Metadata that cannot be encoded exactly yet (FAT attributes, btrfs subvolumes, names that are not
- * valid in the file-name charset) makes {@link #encode} fail with an {@link IOException} naming the file, rather than
- * write different bytes than casync.
+ * in memory. Metadata that cannot be encoded exactly yet (names that are not valid in the file-name charset,
+ * xattrs of special files) makes {@link #encode} fail with an {@link IOException} naming the file, rather than write
+ * different bytes than casync.
+ *
+ * <p>FAT attributes (hidden, system, archive) are read with {@code FAT_IOCTL_GET_ATTRIBUTES} from regular files and
+ * directories on FAT and FUSE file systems (0 where the ioctl is not supported, 0 elsewhere); a directory that is the
+ * root of a btrfs subvolume (inode 256 on btrfs) is marked as one, and as read-only from
+ * {@code BTRFS_IOC_SUBVOL_GETFLAGS}: both only as far as the feature flags include them, as casync.
  *
  * <p>{@code .caexclude} files are honoured as casync does ({@link ExcludeMatcher}), and, like casync 2+20201210, even
  * without {@link FeatureFlags#EXCLUDE_FILE} ({@code --exclude-file=no} only clears the recorded bit there; the
@@ -69,6 +75,8 @@ public final class CatarEncoder {
     private static final long FUSE_SUPER_MAGIC = 0x65735546L;
     private static final long MSDOS_SUPER_MAGIC = 0x4d44L;
     private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
+    /** The inode number of the root directory of every btrfs subvolume (BTRFS_FIRST_FREE_OBJECTID). */
+    private static final long BTRFS_SUBVOLUME_ROOT_INO = 256;
     /** Virtual API file systems whose contents casync does not archive. */
     private static final long[] API_FS = {0x42494e4dL, 0x63677270L, 0x27e0ebL, 0x62656570L, 0x64626720L, 0x1cd1L,
         0xde5e81e4L, 0x65735543L, 0x958458f6L, 0x19800202L, 0x6e667364L, 0x9fa0L, 0x6165676cL, 0x67596969L,
@@ -376,13 +384,16 @@ public final class CatarEncoder {
         int t = n.type();
         boolean regOrDir = n.regOrDir();
         int chattr = chattr(n);
+        int fatAttrs = 0;
         if ((flags & WITH_FAT_ATTRS) != 0 && regOrDir
                 && (n.magic == MSDOS_SUPER_MAGIC || n.magic == FUSE_SUPER_MAGIC)) {
-            unsupported(n, "FAT attributes (use --without=fat-attrs)");
+            fatAttrs = Posix.getFatAttributes(n.fd, n.path.toString());
         }
+        long subvolume = 0;
         if ((flags & FeatureFlags.WITH_SUBVOLUME) != 0 && t == S_IFDIR && n.magic == BTRFS_SUPER_MAGIC
-                && n.ino == 256) {
-            unsupported(n, "btrfs subvolumes (use --without=subvolume)");
+                && n.ino == BTRFS_SUBVOLUME_ROOT_INO) {
+            boolean readOnly = (Posix.subvolumeFlags(n.fd, n.path.toString()) & Posix.BTRFS_SUBVOL_RDONLY) != 0;
+            subvolume = FeatureFlags.WITH_SUBVOLUME | (readOnly ? FeatureFlags.WITH_SUBVOLUME_RO : 0);
         }
         List<byte[][]> xattrs = new ArrayList<>();
         byte[] fcaps = null;
@@ -465,6 +476,10 @@ public final class CatarEncoder {
         if (regOrDir && (flags & WITH_CHATTR) != 0) {
             eflags = FeatureFlags.fromChattr(chattr) & flags;
         }
+        if (regOrDir) {
+            eflags |= FeatureFlags.fromFatAttrs(fatAttrs) & flags;
+        }
+        eflags |= subvolume & flags;
         out.header(CatarFormat.ENTRY_SIZE, CatarFormat.ENTRY);
         out.le64(flags);
         out.le64(mode(n));

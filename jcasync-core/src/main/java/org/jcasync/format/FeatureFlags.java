@@ -183,24 +183,48 @@ public final class FeatureFlags {
 
     /** The feature bits of chattr flags ({@code ca_feature_flags_from_chattr}). */
     public static long fromChattr(int chattr) {
+        return features(chattr, CHATTR_BITS, CHATTR_FEATURES);
+    }
+
+    /** The chattr flags of feature bits ({@code ca_feature_flags_to_chattr}). */
+    public static int toChattr(long flags) {
+        return bits(flags, CHATTR_BITS, CHATTR_FEATURES);
+    }
+
+    /** FAT attribute bits (linux/msdos_fs.h ATTR_HIDDEN, ATTR_SYS, ATTR_ARCH) and their feature bits. */
+    private static final int[] FAT_BITS = {0x02, 0x04, 0x20};
+    private static final long[] FAT_FEATURES = {0x2000L, 0x4000L, 0x8000L};
+
+    /** The feature bits of FAT attributes ({@code ca_feature_flags_from_fat_attrs}). */
+    public static long fromFatAttrs(int attributes) {
+        return features(attributes, FAT_BITS, FAT_FEATURES);
+    }
+
+    /** The FAT attributes of feature bits ({@code ca_feature_flags_to_fat_attrs}). */
+    public static int toFatAttrs(long flags) {
+        return bits(flags, FAT_BITS, FAT_FEATURES);
+    }
+
+    /** The features {@code featureTable[i]} of the bits {@code bitTable[i]} set in {@code value}. */
+    private static long features(int value, int[] bitTable, long[] featureTable) {
         long f = 0;
-        for (int i = 0; i < CHATTR_BITS.length; i++) {
-            if ((chattr & CHATTR_BITS[i]) != 0) {
-                f |= CHATTR_FEATURES[i];
+        for (int i = 0; i < bitTable.length; i++) {
+            if ((value & bitTable[i]) != 0) {
+                f |= featureTable[i];
             }
         }
         return f;
     }
 
-    /** The chattr flags of feature bits ({@code ca_feature_flags_to_chattr}). */
-    public static int toChattr(long flags) {
-        int c = 0;
-        for (int i = 0; i < CHATTR_BITS.length; i++) {
-            if ((flags & CHATTR_FEATURES[i]) != 0) {
-                c |= CHATTR_BITS[i];
+    /** The bits {@code bitTable[i]} of the features {@code featureTable[i]} set in {@code flags}. */
+    private static int bits(long flags, int[] bitTable, long[] featureTable) {
+        int b = 0;
+        for (int i = 0; i < bitTable.length; i++) {
+            if ((flags & featureTable[i]) != 0) {
+                b |= bitTable[i];
             }
         }
-        return c;
+        return b;
     }
 
     /**

@@ -51,7 +51,7 @@ import static org.jcasync.internal.fs.Posix.S_IFREG;
  *   <li>With {@code --delete}, entries the archive does not list are removed once their directory is complete.
  *   <li>Metadata follows casync's decoder ({@code ca_decoder_finalize_child}) and the replay feature flags: owner
  *       (as root), mode, xattrs (user./trusted.), POSIX ACLs, file capabilities, SELinux label, modification time,
- *       chattr flags, project quota id.
+ *       chattr flags, project quota id, FAT attributes and btrfs subvolumes ({@link FsSpecificAttributes}).
  * </ul>
  *
  * <p>Safety: names are single components checked again here (no '/', ".", "..", NUL, empty); everything is done
@@ -77,6 +77,7 @@ public final class TreeExtractor {
     private final byte[] buf = new byte[BUF];
     private final byte[] cmp = new byte[BUF];
     private long replay;
+    private FsSpecificAttributes fsAttributes;
     /**
      * Per seed: whether its files are compared with the archive's at the same path. Only worth it when an equal file
      * can be hard-linked or cloned; otherwise writing the payload costs the same as copying from the seed.
@@ -97,6 +98,8 @@ public final class TreeExtractor {
         /** The directory at the same path in each seed, or -1 where the seed has none. */
         final int[] seedFds;
         final String where;
+        /** The file-system magic of the directory, -1 until asked for. */
+        long magic = -1;
 
         Dir(Dir parent, Node node, byte[] name, int seeds, String where) {
             this.parent = parent;
@@ -195,6 +198,7 @@ public final class TreeExtractor {
             throw new ArchiveFormatException(n.offset(), "the archive's root is not a directory");
         }
         replay = FeatureFlags.replay(decoder.featureFlags(), opts.featureMask());
+        fsAttributes = new FsSpecificAttributes(replay);
         String path = target.toString();
         int r = Posix.tryMkdirAt(Posix.AT_FDCWD, path.getBytes(FileMeta.pathCharset()), 0777);
         Dir d = new Dir(null, holder ? null : n, SELF, opts.seeds().size(), path);
@@ -239,20 +243,20 @@ public final class TreeExtractor {
     private void enterDirectory(Dir parent, Node n, byte[] name, String where) throws IOException {
         Dir d = new Dir(parent, n, name, parent.seedFds.length, where);
         stack.push(d);
-        int r = Posix.tryMkdirAt(parent.fd, name, 0700);
+        int r = fsAttributes.tryMakeDirectory(parent.fd, name, n);
         if (r == 0) {
             stats.directoriesCreated++;
             d.created = true;
         } else if (r != -Posix.EEXIST) {
-            throw Posix.error(where, "mkdir", -r);
+            throw Posix.error(where, fsAttributes.makeDirectoryCall(n), -r);
         }
         int fd = Posix.tryOpenAt(parent.fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NOCTTY, 0);
         if (fd == -Posix.ENOTDIR || fd == -Posix.ELOOP) {
             // Something else (a file, a symlink) has the name: build the directory aside and swap it in at the end.
             d.tempName = tempName(name);
-            r = Posix.tryMkdirAt(parent.fd, d.tempName, 0700);
+            r = fsAttributes.tryMakeDirectory(parent.fd, d.tempName, n);
             if (r != 0) {
-                throw Posix.error(where, "mkdir", -r);
+                throw Posix.error(where, fsAttributes.makeDirectoryCall(n), -r);
             }
             stats.directoriesCreated++;
             d.created = true;
@@ -286,16 +290,22 @@ public final class TreeExtractor {
             }
             Stat st = Posix.stat(d.fd, SELF, d.where);
             boolean changed = applyMetadata(d.fd, SELF, d.fd, d.node, st, d.where);
-            if (d.parent != null && d.tempName != null) {
+            boolean swapped = d.parent != null && d.tempName != null;
+            if (swapped) {
                 install(d.parent.fd, d.tempName, d.name, d.where);
-            } else if (d.created) {
+            }
+            changed |= chattr(d.fd, d.node, d, d.where);
+            // Last: a read-only subvolume takes no more changes.
+            if (fsAttributes.needsMagic()) {
+                changed |= fsAttributes.restoreSubvolume(d.fd, d.node, magic(d), st.ino(), d.where);
+            }
+            if (swapped || d.created) {
                 // Counted in directoriesCreated.
             } else if (changed) {
                 stats.metadataUpdated++;
             } else {
                 stats.unchanged++;
             }
-            chattr(d.fd, d.node, d.where);
         } finally {
             Posix.close(d.fd);
             d.fd = -1;
@@ -393,7 +403,7 @@ public final class TreeExtractor {
         install(dir.fd, tmp, name, where);
         tempName = null;
         // chattr last: an immutable file could not have been renamed over.
-        chattr(out, n, where);
+        chattr(out, n, dir, where);
         stats.written++;
     }
 
@@ -409,7 +419,7 @@ public final class TreeExtractor {
         }
         if (sourceDir != null) {
             boolean changed = applyMetadata(dir.fd, name, sourceFd, n, existing, where);
-            chattrReopen(dir.fd, name, n, where);
+            changed |= chattrReopen(dir, name, n, where);
             stats.bytesKept += size;
             if (changed) {
                 stats.metadataUpdated++;
@@ -855,26 +865,35 @@ public final class TreeExtractor {
         return shifted;
     }
 
-    private void chattr(int fd, Node n, String where) throws IOException {
+    /**
+     * chattr flags, then FAT attributes, of the regular file or directory {@code fd}; {@code on} is the directory
+     * whose file system it is on (the directory itself, or the one holding the file). Returns whether FAT attributes
+     * changed (a chattr change is found by {@link #applyMetadata}).
+     */
+    private boolean chattr(int fd, Node n, Dir on, String where) throws IOException {
         if ((replay & FeatureFlags.WITH_CHATTR) != 0) {
             maskFlags(fd, FeatureFlags.toChattr(n.entryFlags()), FeatureFlags.toChattr(replay), where);
         }
-        if ((replay & FeatureFlags.WITH_FAT_ATTRS & n.entryFlags()) != 0) {
-            throw new IOException(where + ": FAT attributes can only be restored on FAT file systems");
+        return (replay & FeatureFlags.WITH_FAT_ATTRS) != 0
+                && fsAttributes.restoreFatAttributes(fd, n, magic(on), where);
+    }
+
+    /** The file-system magic of directory {@code d} (asked once). */
+    private static long magic(Dir d) throws IOException {
+        if (d.magic < 0) {
+            d.magic = FileMeta.fsMagic(d.fd, Path.of(d.where)) & 0xffffffffL;
         }
-        if ((replay & FeatureFlags.WITH_SUBVOLUME & n.entryFlags()) != 0) {
-            throw new IOException(where + ": restoring btrfs subvolumes is not supported yet");
-        }
+        return d.magic;
     }
 
     /** chattr of an existing regular file kept in place (opened again: the comparison descriptor is read-only). */
-    private void chattrReopen(int dirFd, byte[] name, Node n, String where) throws IOException {
-        if ((replay & (FeatureFlags.WITH_CHATTR | FeatureFlags.WITH_FAT_ATTRS | FeatureFlags.WITH_SUBVOLUME)) == 0) {
-            return;
+    private boolean chattrReopen(Dir dir, byte[] name, Node n, String where) throws IOException {
+        if ((replay & (FeatureFlags.WITH_CHATTR | FeatureFlags.WITH_FAT_ATTRS)) == 0) {
+            return false;
         }
-        int fd = Posix.openAt(dirFd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0, where);
+        int fd = Posix.openAt(dir.fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0, where);
         try {
-            chattr(fd, n, where);
+            return chattr(fd, n, dir, where);
         } finally {
             Posix.close(fd);
         }

@@ -81,6 +81,15 @@ public final class Posix {
     private static final long FS_IOC_FSGETXATTR = 0x801c581fL;
     private static final long FS_IOC_FSSETXATTR = 0x401c5820L;
     private static final long FICLONE = 0x40049409L;
+    private static final long FAT_IOCTL_GET_ATTRIBUTES = 0x80047210L;
+    private static final long FAT_IOCTL_SET_ATTRIBUTES = 0x40047211L;
+    private static final long BTRFS_IOC_SUBVOL_CREATE = 0x5000940eL;
+    private static final long BTRFS_IOC_SUBVOL_GETFLAGS = 0x80089419L;
+    private static final long BTRFS_IOC_SUBVOL_SETFLAGS = 0x4008941aL;
+    /** Size of struct btrfs_ioctl_vol_args: a 64-bit fd and a 4088-byte name. */
+    private static final int BTRFS_VOL_ARGS_SIZE = 4096;
+    /** BTRFS_SUBVOL_RDONLY in the subvolume flags. */
+    public static final long BTRFS_SUBVOL_RDONLY = 2;
     /** UTIME_OMIT from sys/stat.h. */
     private static final long UTIME_OMIT = (1L << 30) - 2;
 
@@ -146,6 +155,7 @@ public final class Posix {
     private static final MethodHandle GETEUID;
     private static final MethodHandle GETPWNAM;
     private static final MethodHandle GETGRNAM;
+    private static final MethodHandle UMASK;
 
     static {
         OPENAT = Downcalls.function("openat");
@@ -178,6 +188,7 @@ public final class Posix {
         GETEUID = Downcalls.function("geteuid");
         GETPWNAM = Downcalls.function("getpwnam");
         GETGRNAM = Downcalls.function("getgrnam");
+        UMASK = Downcalls.function("umask");
         WRITE = Downcalls.arrayFunction("write");
         PREAD = Downcalls.arrayFunction("pread");
     }
@@ -432,10 +443,20 @@ public final class Posix {
 
     /** chattr flags (FS_IOC_GETFLAGS), or 0 where unsupported. */
     public static int getFlags(int fd, String where) throws Errno {
+        return getIntOrZero(fd, FS_IOC_GETFLAGS, "FS_IOC_GETFLAGS", where);
+    }
+
+    /** Sets chattr flags (FS_IOC_SETFLAGS); returns 0 or {@code -errno}. */
+    public static int trySetFlags(int fd, int flags) {
+        return trySetInt(fd, FS_IOC_SETFLAGS, flags);
+    }
+
+    /** The int an ioctl {@code request} reads, or 0 where the file system does not support it. */
+    private static int getIntOrZero(int fd, long request, String name, String where) throws Errno {
         int[] out = new int[1];
         long r = tryCall((a, c) -> {
-            MemorySegment b = a.allocate(8);
-            int rc = (int) invoke(IOCTL, c, fd, FS_IOC_GETFLAGS, addr(b));
+            MemorySegment b = a.allocate(4, 4);
+            long rc = int32(invoke(IOCTL, c, fd, request, addr(b)));
             out[0] = b.get(JAVA_INT, 0);
             return rc;
         });
@@ -443,17 +464,17 @@ public final class Posix {
             if (unsupported((int) -r)) {
                 return 0;
             }
-            throw error(where, "FS_IOC_GETFLAGS", (int) -r);
+            throw error(where, name, (int) -r);
         }
         return out[0];
     }
 
-    /** Sets chattr flags (FS_IOC_SETFLAGS); returns 0 or {@code -errno}. */
-    public static int trySetFlags(int fd, int flags) {
+    /** An ioctl {@code request} writing the int {@code value}; returns 0 or {@code -errno}. */
+    private static int trySetInt(int fd, long request, int value) {
         return (int) tryCall((a, c) -> {
-            MemorySegment b = a.allocate(8);
-            b.set(JAVA_INT, 0, flags);
-            return int32(invoke(IOCTL, c, fd, FS_IOC_SETFLAGS, addr(b)));
+            MemorySegment b = a.allocate(4, 4);
+            b.set(JAVA_INT, 0, value);
+            return int32(invoke(IOCTL, c, fd, request, addr(b)));
         });
     }
 
@@ -487,6 +508,58 @@ public final class Posix {
     /** FICLONE: makes {@code dst} share all of {@code src}'s extents; returns 0 or {@code -errno}. */
     public static int tryClone(int dst, int src) {
         return (int) tryCall((a, c) -> int32(invoke(IOCTL, c, dst, FICLONE, src)));
+    }
+
+    /** FAT attributes (FAT_IOCTL_GET_ATTRIBUTES: ATTR_RO, ATTR_HIDDEN, ...), or 0 where unsupported (as casync). */
+    public static int getFatAttributes(int fd, String where) throws Errno {
+        return getIntOrZero(fd, FAT_IOCTL_GET_ATTRIBUTES, "FAT_IOCTL_GET_ATTRIBUTES", where);
+    }
+
+    /** Sets FAT attributes (FAT_IOCTL_SET_ATTRIBUTES); returns 0 or {@code -errno}. */
+    public static int trySetFatAttributes(int fd, int attributes) {
+        return trySetInt(fd, FAT_IOCTL_SET_ATTRIBUTES, attributes);
+    }
+
+    /** The flags of the btrfs subvolume whose root directory {@code fd} is (BTRFS_IOC_SUBVOL_GETFLAGS). */
+    public static long subvolumeFlags(int fd, String where) throws Errno {
+        long[] out = new long[1];
+        call(where, "BTRFS_IOC_SUBVOL_GETFLAGS", (a, c) -> {
+            MemorySegment b = a.allocate(8, 8);
+            long rc = int32(invoke(IOCTL, c, fd, BTRFS_IOC_SUBVOL_GETFLAGS, addr(b)));
+            out[0] = b.get(JAVA_LONG, 0);
+            return rc;
+        });
+        return out[0];
+    }
+
+    /** Sets the flags of the btrfs subvolume whose root directory {@code fd} is (BTRFS_IOC_SUBVOL_SETFLAGS). */
+    public static void setSubvolumeFlags(int fd, long flags, String where) throws Errno {
+        call(where, "BTRFS_IOC_SUBVOL_SETFLAGS", (a, c) -> {
+            MemorySegment b = a.allocate(8, 8);
+            b.set(JAVA_LONG, 0, flags);
+            return int32(invoke(IOCTL, c, fd, BTRFS_IOC_SUBVOL_SETFLAGS, addr(b)));
+        });
+    }
+
+    /**
+     * Creates the btrfs subvolume {@code name} in the directory {@code dirFd} (BTRFS_IOC_SUBVOL_CREATE) with the
+     * umask set to 077 meanwhile, so that its root directory starts as private as a {@code mkdirat(0700)} one (as
+     * casync); returns 0 or {@code -errno}.
+     */
+    public static int tryCreateSubvolume(int dirFd, byte[] name) {
+        if (name.length >= BTRFS_VOL_ARGS_SIZE - 8) {
+            return -EINVAL;
+        }
+        return (int) tryCall((a, c) -> {
+            MemorySegment b = a.allocate(BTRFS_VOL_ARGS_SIZE, 8);
+            MemorySegment.copy(name, 0, b, JAVA_BYTE, 8, name.length);
+            long saved = Downcalls.invokeQuietly(UMASK, 077, 0, 0);
+            try {
+                return int32(invoke(IOCTL, c, dirFd, BTRFS_IOC_SUBVOL_CREATE, addr(b)));
+            } finally {
+                Downcalls.invokeQuietly(UMASK, saved, 0, 0);
+            }
+        });
     }
 
     /** True for errors that mean "this file system does not do that". */
