@@ -30,8 +30,10 @@ import java.util.function.Supplier;
  * Every scheme is opened through a {@link StoreRegistry}.
  *
  * <pre>{@code
- * ChunkStore store = StoreStack.builder().store("https://example.com/store").cache("/var/cache/castr")
- *         .openFor(IndexInput.read("v2.caibx", registry, transport, true));
+ * StoreStack stores = StoreStack.builder().store("https://example.com/store").cache("/var/cache/castr");
+ * try (ChunkStore chunks = stores.openFor(stores.readIndex("v2.caibx"))) {
+ *     ...
+ * }
  * }</pre>
  */
 public final class StoreStack {

@@ -4,10 +4,6 @@ import org.jcasync.chunk.ChunkId;
 import org.jcasync.store.StoreStats.Role;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,7 +28,7 @@ public final class CachedStore implements ChunkStore {
         return getWithRole(id, new Role[1]);
     }
 
-    /** {@link #get}; {@code servedBy[0]} is {@link Role#CACHE} for a hit, the backing store's role otherwise. */
+    /** {@link #get}; {@code servedBy[0]} is {@link Role#CACHE} for a hit, {@link Role#STORE} otherwise. */
     @Override
     public byte[] getWithRole(ChunkId id, Role[] servedBy) throws IOException {
         try {
@@ -43,14 +39,14 @@ public final class CachedStore implements ChunkStore {
         } catch (ChunkInvalidException e) {
             // Repair: drop the bad copy so the fresh one below replaces it.
             if (cache instanceof LocalStore l) {
-                Files.deleteIfExists(l.chunkPath(id));
+                java.nio.file.Files.deleteIfExists(l.chunkPath(id));
             }
         } catch (StoreException e) {
             // Missing, or a cache directory that does not exist yet: both mean "not cached".
         }
         misses.incrementAndGet();
         servedBy[0] = Role.STORE;
-        byte[] d = backing.getAll(List.of(id), this::keep)[0];
+        byte[] d = backing.getAll(java.util.List.of(id), this::keep)[0];
         if (d == null) {
             throw new ChunkMissingException(id, backing.location());
         }
@@ -58,13 +54,13 @@ public final class CachedStore implements ChunkStore {
     }
 
     @Override
-    public byte[][] getAll(List<ChunkId> ids) throws IOException {
+    public byte[][] getAll(java.util.List<ChunkId> ids) throws IOException {
         return getAllWithRoles(ids, new Role[ids.size()]);
     }
 
-    /** {@link #getAll(List)}, telling which chunks the cache served ({@link Role#CACHE}). */
+    /** {@link #getAll(java.util.List)}, telling which chunks the cache served ({@link Role#CACHE}). */
     @Override
-    public byte[][] getAllWithRoles(List<ChunkId> ids, Role[] servedBy) throws IOException {
+    public byte[][] getAllWithRoles(java.util.List<ChunkId> ids, Role[] servedBy) throws IOException {
         byte[][] out;
         try {
             out = cache.getAll(ids);
@@ -78,7 +74,7 @@ public final class CachedStore implements ChunkStore {
             }
             return out;
         }
-        List<ChunkId> missing = new ArrayList<>();
+        java.util.List<ChunkId> missing = new java.util.ArrayList<>();
         for (int i = 0; i < out.length; i++) {
             servedBy[i] = out[i] != null ? Role.CACHE : Role.STORE;
             if (out[i] == null) {
@@ -101,12 +97,12 @@ public final class CachedStore implements ChunkStore {
 
     /** Only what the cache lacks is passed on to the backing stores. */
     @Override
-    public void willNeed(List<ChunkId> ids) {
+    public void willNeed(java.util.List<ChunkId> ids) {
         backing.willNeed(cache.lacking(ids));
     }
 
     @Override
-    public void mayNeed(List<ChunkId> ids) {
+    public void mayNeed(java.util.List<ChunkId> ids) {
         backing.mayNeed(cache.lacking(ids));
     }
 
@@ -128,7 +124,7 @@ public final class CachedStore implements ChunkStore {
         }
         misses.incrementAndGet();
         byte[][] frame = new byte[1][];
-        byte[] d = backing.getAll(List.of(id), (fid, data, stored) -> {
+        byte[] d = backing.getAll(java.util.List.of(id), (fid, data, stored) -> {
             keep(fid, data, stored);
             frame[0] = stored;
         })[0];
@@ -148,8 +144,8 @@ public final class CachedStore implements ChunkStore {
     }
 
     @Override
-    public List<StoreStats> stats() {
-        List<StoreStats> all = new ArrayList<>();
+    public java.util.List<StoreStats> stats() {
+        java.util.List<StoreStats> all = new java.util.ArrayList<>();
         StoreStats c = cache.stats().getFirst();
         all.add(new StoreStats(c.location(), hits.get(), c.bytes(), c.requests(), 0, 0, Role.CACHE));
         all.addAll(backing.stats());
