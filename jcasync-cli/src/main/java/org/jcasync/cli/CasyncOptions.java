@@ -1,12 +1,19 @@
 package org.jcasync.cli;
 
+import org.jcasync.catar.CatarEncoder;
 import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.SizeParser;
+import org.jcasync.format.FeatureFlags;
+import org.jcasync.inspect.ArchiveInput;
+import org.jcasync.location.StoreStack;
 import org.jcasync.store.Compression;
 import org.jcasync.store.TransportOptions;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -214,7 +221,7 @@ final class CasyncOptions {
     long withFlags() {
         long f = 0;
         for (String w : with) {
-            f |= org.jcasync.format.FeatureFlags.parseWith(w);
+            f |= FeatureFlags.parseWith(w);
         }
         return f;
     }
@@ -223,7 +230,7 @@ final class CasyncOptions {
     long withoutFlags() {
         long f = 0;
         for (String w : without) {
-            f |= org.jcasync.format.FeatureFlags.parseWith(w);
+            f |= FeatureFlags.parseWith(w);
         }
         return f;
     }
@@ -233,7 +240,7 @@ final class CasyncOptions {
         if (!with.contains("help") && !without.contains("help")) {
             return false;
         }
-        for (String n : org.jcasync.format.FeatureFlags.singleNames()) {
+        for (String n : FeatureFlags.singleNames()) {
             System.out.println(n);
         }
         return true;
@@ -266,12 +273,46 @@ final class CasyncOptions {
     /** How remote stores are talked to. */
     TransportOptions transport() {
         String auth = authorization != null ? authorization : System.getenv("CASYNC_HTTP_AUTHORIZATION");
-        return new TransportOptions(java.time.Duration.ofSeconds(timeoutSeconds), concurrency, retries,
+        return new TransportOptions(Duration.ofSeconds(timeoutSeconds), concurrency, retries,
                 TransportOptions.DEFAULT.retryDelay(), auth == null || auth.isEmpty() ? null : auth,
-                clientCert == null ? null : java.nio.file.Path.of(clientCert),
-                clientKey == null ? null : java.nio.file.Path.of(clientKey),
-                caCert == null ? null : java.nio.file.Path.of(caCert), trustAnyCert,
+                clientCert == null ? null : Path.of(clientCert), clientKey == null ? null : Path.of(clientKey),
+                caCert == null ? null : Path.of(caCert), trustAnyCert,
                 rateLimit == null ? 0 : SizeParser.parse(rateLimit));
+    }
+
+    /**
+     * The stores chunks are read from and written to: {@code --store} (casync's default when not given), then the
+     * further ones; the cache, the chunk maps unless {@code --packs=no}, how remote stores are talked to.
+     */
+    StoreStack stores() {
+        return StoreStack.builder().store(store()).extraStores(secondaryStores()).cache(cache)
+                .chunkMaps(!"no".equals(packs)).transport(transport()).compression(this::compressionAlgorithm);
+    }
+
+    /** The encoder of directory trees: casync make's feature flags for trees (--with, --without, --exclude-*). */
+    CatarEncoder treeEncoder() {
+        long flags = FeatureFlags.forMake(withFlags(), withoutFlags(), FeatureFlags.WITH_MASK, excludeNodump,
+                excludeSubmounts, excludeFile, digestAlgorithm() == DigestAlgorithm.SHA512_256);
+        long[] uid = uidMapping();
+        return new CatarEncoder(flags).uidMapping(uid[0], uid[1]);
+    }
+
+    /**
+     * Opens what list, mtree, stat and digest read: {@code input} as {@code --what} says, else as its name and type
+     * say ({@link ArchiveInput#open}).
+     */
+    ArchiveInput openArchive(String input, String seekPath) throws IOException {
+        ArchiveInput.Kind kind = null;
+        if (what != null) {
+            kind = switch (what) {
+                case "archive" -> ArchiveInput.Kind.ARCHIVE;
+                case "archive-index" -> ArchiveInput.Kind.ARCHIVE_INDEX;
+                case "directory" -> ArchiveInput.Kind.DIRECTORY;
+                default -> throw new UserException("This operation may only be combined with --what=archive, "
+                        + "archive-index, or directory.");
+            };
+        }
+        return ArchiveInput.open(input, kind, seekPath, stores(), threads, this::treeEncoder);
     }
 
     /** Validates options that only need to parse. */
@@ -280,7 +321,7 @@ final class CasyncOptions {
             for (String w : l) {
                 if (!w.equals("help")) {
                     try {
-                        org.jcasync.format.FeatureFlags.parseWith(w);
+                        FeatureFlags.parseWith(w);
                     } catch (IllegalArgumentException e) {
                         throw new IllegalArgumentException("Failed to parse --" + (l == with ? "with" : "without")
                                 + "= feature flag: " + w);

@@ -1,17 +1,15 @@
 package org.jcasync.cli;
 
+import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.SizeParser;
+import org.jcasync.location.StoreStack;
 import org.jcasync.server.ChunkServer;
 import org.jcasync.server.RequestLogger;
-import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.Compression;
-import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreRegistry;
-import org.jcasync.store.StoreRouter;
-import org.jcasync.store.TransportOptions;
 import org.jcasync.store.WritableChunkStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -84,36 +82,24 @@ final class ChunkServerCommand implements Callable<Integer> {
         }
         DigestAlgorithm d = digest == null ? DigestAlgorithm.SHA512_256 : DigestAlgorithm.parse(digest);
         long max = maxChunkSize == null ? ChunkServer.DEFAULT_MAX_CHUNK_SIZE : SizeParser.parse(maxChunkSize);
-        if (max < 1 || max > org.jcasync.chunk.ChunkerParams.LIMIT_MAX) {
-            throw new UserException("--max-chunk-size must be between 1 and "
-                    + org.jcasync.chunk.ChunkerParams.LIMIT_MAX);
+        if (max < 1 || max > ChunkerParams.LIMIT_MAX) {
+            throw new UserException("--max-chunk-size must be between 1 and " + ChunkerParams.LIMIT_MAX);
         }
         StoreOptions so = new StoreOptions(d, (int) max, Compression.ZSTD);
         var options = server.serverOptions(null);
-        List<ChunkStore> opened = new ArrayList<>();
+        StoreStack upstreams = StoreStack.builder().store(stores.getFirst())
+                .extraStores(stores.subList(1, stores.size())).cache(cache);
         WritableChunkStore writable = null;
-        try {
-            if (server.writable) {
-                Path local = StoreRegistry.localPath(stores.getFirst());
-                if (local != null) {
-                    Files.createDirectories(local);
-                }
-                writable = Stores.registry().openWritable(stores.getFirst(), so, TransportOptions.DEFAULT);
-                opened.add(writable);
-            } else {
-                for (String s : stores) {
-                    opened.add(Stores.registry().open(s, so, TransportOptions.DEFAULT));
-                }
+        ChunkStore upstream;
+        if (server.writable) {
+            Path local = StoreRegistry.localPath(stores.getFirst());
+            if (local != null) {
+                Files.createDirectories(local);
             }
-        } catch (Exception e) {
-            for (ChunkStore s : opened) {
-                s.close();
-            }
-            throw e;
-        }
-        ChunkStore upstream = opened.size() == 1 ? opened.getFirst() : new StoreRouter(opened);
-        if (cache != null) {
-            upstream = new CachedStore(new LocalStore(Locations.local(cache), so), upstream);
+            writable = upstreams.openWritable(null, so);
+            upstream = writable;
+        } else {
+            upstream = upstreams.open(so);
         }
         RequestLogger log = server.openLog();
         ChunkServer cs = new ChunkServer(upstream, writable, so, packStore(), options.withRequestLog(log));

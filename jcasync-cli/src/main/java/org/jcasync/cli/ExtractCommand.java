@@ -1,31 +1,35 @@
 package org.jcasync.cli;
 
 import org.jcasync.blob.BlobExtractor;
-import org.jcasync.blob.ChunkedInputStream;
-import org.jcasync.catar.CatarDecoder;
-import org.jcasync.format.FeatureFlags;
-import org.jcasync.tree.TreeExtractOptions;
-import org.jcasync.tree.TreeExtractStats;
-import org.jcasync.tree.TreeExtractor;
-import org.jcasync.tree.TreeSeed;
-import org.jcasync.store.StoreRouter;
-import org.jcasync.store.StoreStats;
-import org.jcasync.store.TransferReport;
+import org.jcasync.blob.BlobSource;
 import org.jcasync.blob.ExtractOptions;
 import org.jcasync.blob.ExtractStats;
+import org.jcasync.format.FeatureFlags;
 import org.jcasync.index.Index;
+import org.jcasync.io.IoErrors;
+import org.jcasync.io.Pools;
+import org.jcasync.location.IndexInput;
+import org.jcasync.location.Locations;
+import org.jcasync.location.StoreStack;
 import org.jcasync.store.ChunkStore;
+import org.jcasync.store.TransferReport;
+import org.jcasync.tree.ArchiveExtract;
+import org.jcasync.tree.TreeExtractOptions;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 
@@ -85,7 +89,7 @@ final class ExtractCommand implements Callable<Integer> {
                         + "(May be one of: .catar, .caidx, .caibx)");
             }
         }
-        if (output != null && !output.equals("-")) {
+        if (!Locations.isStdio(output)) {
             Path out = Locations.local(output);
             if (Files.isDirectory(out)) {
                 if (op == null) {
@@ -93,14 +97,14 @@ final class ExtractCommand implements Callable<Integer> {
                 } else if (op == Operation.BLOB_INDEX) {
                     throw new UserException("Output is a directory, but attempted to extract blob index. Refusing.");
                 }
-            } else if (Files.isRegularFile(out) || org.jcasync.internal.fs.LinuxFile.isBlockDevice(out)) {
+            } else if (Files.isRegularFile(out) || BlobSource.isBlockDevice(out)) {
                 if (op == null) {
                     op = Operation.BLOB_INDEX;
                 } else if (op != Operation.BLOB_INDEX) {
                     throw new UserException("Output is a regular file or block device, but attempted to extract an "
                             + "archive.");
                 }
-            } else if (Files.exists(out, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            } else if (Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
                 throw new UserException("Output is neither a directory, a regular file, nor a block device. "
                         + "Refusing.");
             }
@@ -112,7 +116,7 @@ final class ExtractCommand implements Callable<Integer> {
         return op;
     }
 
-    private int extractTree(Operation op) throws Exception {
+    private int extractTree(Operation op) throws IOException {
         if (output == null) {
             output = ".";
         }
@@ -129,98 +133,21 @@ final class ExtractCommand implements Callable<Integer> {
             }
             seeds.add(p);
         }
-        long started = System.nanoTime();
         long[] uid = o.uidMapping();
         TreeExtractOptions opts = new TreeExtractOptions(FeatureFlags.decodeMask(o.withFlags(), o.withoutFlags()),
                 o.delete, o.undoImmutable, o.hardlink, o.reflink, o.punchHoles, uid[0], uid[1], seeds, o.seedOutput);
-        boolean stdin = input.equals("-");
-        TreeExtractStats stats;
-        List<TreeSeed> treeSeeds = new ArrayList<>();
-        ChunkStore remoteStore = null;
-        Index index = null;
-        ChunkedInputStream chunks = null;
-        ChunkStore store = null;
-        ExecutorService pool = null;
-        try {
-            CatarDecoder decoder;
-            if (op == Operation.ARCHIVE) {
-                InputStream in = stdin ? System.in : Files.newInputStream(Locations.local(input));
-                decoder = new CatarDecoder(new java.io.BufferedInputStream(in, 1 << 16));
-            } else {
-                Stores.IndexInput in = Stores.readIndex(o, input);
-                index = in.index();
-                store = Stores.forReading(o, in);
-                remoteStore = store;
-                pool = Pools.workers(o.threads);
-                // Chunk-level tree seeds cost a serialization and chunking of each seed tree; they pay off only
-                // when the store is slower than that: "auto" builds them only when a store is remote (file-level
-                // reuse of the output and of seeds works either way).
-                List<Path> seedTrees = new ArrayList<>();
-                if (o.seedChunks.equals("yes")
-                        || o.seedChunks.equals("auto") && Stores.anyRemote(o, stdin ? null : input)) {
-                    seedTrees.addAll(seeds);
-                    if (o.seedOutput && Files.isDirectory(out)) {
-                        seedTrees.add(out);
-                    }
-                }
-                List<ChunkStore> sources = new ArrayList<>();
-                for (Path s : seedTrees) {
-                    try {
-                        TreeSeed seed = TreeSeed.build(s, index, pool);
-                        treeSeeds.add(seed);
-                        sources.add(seed);
-                    } catch (IOException e) {
-                        System.err.println("jcasync: warning: seed " + s + " not used: " + e.getMessage());
-                    }
-                }
-                sources.add(store);
-                store = sources.size() == 1 ? store : new StoreRouter(sources);
-                chunks = new ChunkedInputStream(index, store, pool, 8 * o.threads);
-                decoder = new CatarDecoder(chunks, index.featureFlags());
-            }
-            try (CatarDecoder d = decoder) {
-                stats = new TreeExtractor(opts).extract(d, out, ArchiveWalk.normalizeSeekPath(subtree));
-            } catch (IOException e) {
-                throw MakeCommand.context(e, "extracting to " + output);
-            }
-        } finally {
-            if (chunks != null) {
-                chunks.close();
-            }
-            if (store != null) {
-                store.close();
-            }
-            if (pool != null) {
-                pool.shutdownNow();
-            }
+        ArchiveExtract extract = new ArchiveExtract(opts).threads(o.threads).targetName(output)
+                .seedChunks(ArchiveExtract.SeedChunks.valueOf(o.seedChunks.toUpperCase(Locale.ROOT)));
+        ArchiveExtract.Result result;
+        if (op == Operation.ARCHIVE) {
+            InputStream in = input.equals("-") ? System.in : Files.newInputStream(Locations.local(input));
+            result = extract.fromArchive(in, out, subtree);
+        } else {
+            result = extract.fromIndex(input, o.stores(), out, subtree);
         }
-        StringBuilder from = new StringBuilder();
-        for (TreeSeed s : treeSeeds) {
-            from.append(String.format("; %d chunks (%.1f MiB) from %s", s.hits(), s.hitBytes() / 1048576.0,
-                    s.location()));
-        }
-        TransferReport transfer = null;
-        if (remoteStore != null) {
-            // What the stores (not seeds or the cache) delivered, uncompressed, for the "saved" estimate.
-            long fetched = index.length();
-            for (TreeSeed s : treeSeeds) {
-                fetched -= s.hitBytes();
-            }
-            List<StoreStats> st = remoteStore.stats();
-            for (StoreStats s : st) {
-                if (s.location().startsWith("cache ")) {
-                    fetched -= s.chunks() * (index.length() / Math.max(1, index.size()));
-                }
-            }
-            transfer = new TransferReport(st, index.length(), Math.max(0, fetched),
-                    (System.nanoTime() - started) / 1e9);
-        }
-        if (transfer != null) {
-            from.append("; ").append(transfer.summary());
-        }
-        System.err.println("jcasync: extract: " + stats.summary() + from);
+        System.err.println("jcasync: extract: " + result.summary());
         if (o.printStats) {
-            System.out.println(transfer == null ? stats.toJson() : transfer.addTo(stats.toJson()));
+            System.out.println(result.toJson());
         }
         return 0;
     }
@@ -238,14 +165,15 @@ final class ExtractCommand implements Callable<Integer> {
         if (subtree != null) {
             throw new UserException("Subtree path only supported when extracting archive or archive index.");
         }
-        Stores.IndexInput in = Stores.readIndex(o, input);
+        StoreStack stores = o.stores();
+        IndexInput in = stores.readIndex(input);
         Index index = in.index();
-        ChunkStore store = Stores.forReading(o, in);
+        ChunkStore store = stores.openFor(in);
         List<Path> seeds = new ArrayList<>();
         for (String s : o.seeds) {
             seeds.add(Locations.local(s));
         }
-        boolean toStdout = output == null || output.equals("-");
+        boolean toStdout = Locations.isStdio(output);
         Path out = toStdout ? null : Locations.local(output);
         if (out != null && Files.isDirectory(out)) {
             throw new UserException("Output is a directory, but attempted to extract blob index. Refusing.");
@@ -254,25 +182,22 @@ final class ExtractCommand implements Callable<Integer> {
         ExecutorService pool = Pools.workers(o.threads);
         ExtractStats stats;
         try (ChunkStore closing = store;
-             Progress p = Progress.start("extract", index.length(), o.noProgress || toStdout && false)) {
+             Progress p = Progress.start("extract", index.length(), o.noProgress)) {
             BlobExtractor ex = new BlobExtractor(index, store, pool, opts).onProgress(p)
                     .verbose(o.verbose ? System.err : null);
             if (toStdout) {
-                OutputStream os = new java.io.BufferedOutputStream(new java.io.FileOutputStream(
-                        java.io.FileDescriptor.out), 1 << 20);
-                stats = ex.extract(os);
+                stats = ex.extract(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 20));
             } else {
                 try {
                     stats = ex.extract(out, seeds);
                 } catch (IOException e) {
-                    throw MakeCommand.context(e, "extracting to " + output);
+                    throw IoErrors.withContext(e, "extracting to " + output);
                 }
             }
         } finally {
             pool.shutdownNow();
         }
-        TransferReport transfer = new TransferReport(store.stats(), stats.totalBytes(),
-                stats.store.bytes(), stats.seconds());
+        TransferReport transfer = stats.transfer(store);
         System.err.println("jcasync: extract: " + stats.summary() + "; " + transfer.summary());
         if (o.printStats) {
             (toStdout ? System.err : System.out).println(transfer.addTo(stats.toJson()));

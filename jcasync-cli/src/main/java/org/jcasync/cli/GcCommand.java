@@ -3,6 +3,8 @@ package org.jcasync.cli;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
 import org.jcasync.io.ByteSizes;
+import org.jcasync.location.Locations;
+import org.jcasync.location.StoreStack;
 import org.jcasync.pack.ChunkMap;
 import org.jcasync.pack.PackId;
 import org.jcasync.pack.Packer;
@@ -23,13 +25,14 @@ import java.util.Set;
         description = {"Remove the chunks of a store that none of the given indexes references.",
                 "The store is --store, else default.castr beside the first index. -n/--dry-run only counts;",
                 "-v lists each chunk."})
-final class GcCommand extends IndexesCommand {
+final class GcCommand extends StoreMaintenanceCommand {
     @Override
     void run(String storeLoc) throws Exception {
+        StoreStack stores = o.stores();
         Set<ChunkId> used = new HashSet<>();
         long refs = 0;
         for (String loc : indexes) {
-            Index idx = Stores.readIndex(o, loc).index();
+            Index idx = stores.readIndex(loc).index();
             for (int i = 0; i < idx.size(); i++) {
                 used.add(idx.id(i));
             }
@@ -38,7 +41,7 @@ final class GcCommand extends IndexesCommand {
         if (o.verbose) {
             System.out.println("Chunk store usage: " + refs + " references, " + used.size() + " chunks");
         }
-        if (!(Stores.registry().openWritable(storeLoc, StoreOptions.DEFAULT, o.transport())
+        if (!(stores.registry().openWritable(storeLoc, StoreOptions.DEFAULT, o.transport())
                 instanceof PrunableChunkStore store)) {
             throw new UserException("cannot garbage-collect " + storeLoc + ": its kind of store cannot list chunks");
         }

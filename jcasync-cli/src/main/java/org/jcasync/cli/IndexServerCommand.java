@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.location.StoreStack;
 import org.jcasync.server.IndexServer;
 import org.jcasync.server.RequestLogger;
 import org.jcasync.store.TransportOptions;
@@ -31,7 +32,7 @@ final class IndexServerCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         var options = server.serverOptions(null);
         RequestLogger log = server.openLog();
-        IndexServer is = new IndexServer(store, Stores.registry(), TransportOptions.DEFAULT,
+        IndexServer is = new IndexServer(store, StoreStack.standardRegistry(), TransportOptions.DEFAULT,
                 IndexServer.DEFAULT_MAX_INDEX_SIZE, options.withRequestLog(log));
         return ServerCommandOptions.serveUntilStopped("index-server", is, log);
     }

@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.inspect.Listing;
 import picocli.CommandLine.Command;
 
 /** {@code list [ARCHIVE|ARCHIVE_INDEX|DIRECTORY] [PATH]}, with casync's output. */
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "List the nodes of an archive, archive index or directory as 'MODE PATH' lines.")
 final class ListCommand extends ListingCommand {
     @Override
-    String verb() {
-        return "list";
+    Listing.Format format() {
+        return Listing.Format.LIST;
     }
 }

@@ -6,9 +6,15 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /** The {@code jcasync} command: casync's verbs and options. */
 @Command(name = "jcasync", sortOptions = false, usageHelpWidth = 100,
@@ -29,10 +35,10 @@ public final class Main implements Runnable {
      * and its classes cannot be kept in the JVM's ahead-of-time cache (they are compiled for Java 5), which made every
      * start pay ~0.3 s for all twelve verbs: only the verb being run is built (all of them for the help).
      */
-    private static final java.util.Map<String, java.util.function.Supplier<Object>> VERBS = verbs();
+    private static final Map<String, Supplier<Object>> VERBS = verbs();
 
-    private static java.util.Map<String, java.util.function.Supplier<Object>> verbs() {
-        java.util.Map<String, java.util.function.Supplier<Object>> m = new java.util.LinkedHashMap<>();
+    private static Map<String, Supplier<Object>> verbs() {
+        Map<String, Supplier<Object>> m = new LinkedHashMap<>();
         m.put("make", MakeCommand::new);
         m.put("extract", ExtractCommand::new);
         m.put("list", ListCommand::new);
@@ -45,11 +51,11 @@ public final class Main implements Runnable {
         m.put("push", PushCommand::new);
         m.put("chunk-server", ChunkServerCommand::new);
         m.put("index-server", IndexServerCommand::new);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     /** The names of the verbs. */
-    static java.util.Set<String> verbNames() {
+    static Set<String> verbNames() {
         return VERBS.keySet();
     }
 
@@ -95,16 +101,21 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    /** Options that take no value (everything else takes one, as {@code --opt=V} or {@code --opt V}). */
-    private static final java.util.Set<String> FLAGS = java.util.Set.of("-v", "--verbose", "-n", "--dry-run",
-            "-h", "--help", "--version", "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto",
-            "--trust-any-cert");
+    /**
+     * Options that take no value (everything else takes one, as {@code --opt=V} or {@code --opt V}): every verb's
+     * options of arity 0. Kept by hand because building the picocli model of every verb costs each start ~0.3 s;
+     * {@code MainTest} checks it against that model. {@code -c} is {@code --cache-auto} (no value) before a verb,
+     * as casync's; chunk-server's {@code -c DIR} takes one after its verb.
+     */
+    static final Set<String> FLAGS = Set.of("-v", "--verbose", "-n", "--dry-run", "-h", "--help", "--version",
+            "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto", "--trust-any-cert", "-w",
+            "--writable", "--writeable", "--mutual-tls");
 
     /**
      * casync takes its options before or after the verb; picocli wants a subcommand's options after it. Moves the
      * verb to the front when options precede it.
      */
-    static String[] verbFirst(String[] args, java.util.Set<String> verbs) {
+    static String[] verbFirst(String[] args, Set<String> verbs) {
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--")) {
@@ -140,7 +151,7 @@ public final class Main implements Runnable {
         if (ex instanceof FileSystemException e && e.getFile() != null) {
             return e.getFile() + ": " + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName());
         }
-        if (ex instanceof java.io.UncheckedIOException u) {
+        if (ex instanceof UncheckedIOException u) {
             return describe(u.getCause());
         }
         if (ex instanceof IOException || ex instanceof IllegalArgumentException || ex instanceof UserException) {

@@ -1,28 +1,35 @@
 package org.jcasync.cli;
 
-import org.jcasync.blob.BlobMaker;
 import org.jcasync.blob.BlobSource;
+import org.jcasync.blob.IndexMaker;
 import org.jcasync.blob.MakeStats;
 import org.jcasync.catar.CatarEncoder;
+import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.format.FeatureFlags;
-import org.jcasync.index.IndexWriter;
-import org.jcasync.io.AtomicFile;
-import org.jcasync.io.BlockPipe;
-import org.jcasync.io.HashingOutputStream;
-import org.jcasync.store.WritableChunkStore;
+import org.jcasync.inspect.Digests;
+import org.jcasync.location.Locations;
+import org.jcasync.location.OutputLocation;
+import org.jcasync.location.StoreStack;
+import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
+import org.jcasync.store.StoreRegistry;
+import org.jcasync.store.WritableChunkStore;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutorService;
 
 /**
  * {@code make [ARCHIVE|ARCHIVE_INDEX|BLOB_INDEX] [PATH]}: serialize a directory tree (.catar), or chunk it (.caidx)
@@ -61,7 +68,7 @@ final class MakeCommand implements Callable<Integer> {
                         + "--what=archive-index or --what=blob-index.");
             };
         }
-        if (kind == null && output != null && !output.equals("-")) {
+        if (kind == null && !Locations.isStdio(output)) {
             if (Locations.hasSuffix(output, ".catar")) {
                 kind = Kind.CATAR;
             } else if (Locations.hasSuffix(output, ".caidx")) {
@@ -76,10 +83,10 @@ final class MakeCommand implements Callable<Integer> {
         if (input == null && (kind == Kind.CATAR || kind == Kind.CAIDX)) {
             input = ".";
         }
-        Path in = input == null || input.equals("-") ? null : Locations.local(input);
+        Path in = Locations.isStdio(input) ? null : Locations.local(input);
         if (in != null) {
-            if (!Files.exists(in, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(in)) {
-                throw new java.nio.file.NoSuchFileException(in.toString(), null, "input not found");
+            if (!Files.exists(in, LinkOption.NOFOLLOW_LINKS) && !Files.exists(in)) {
+                throw new NoSuchFileException(in.toString(), null, "input not found");
             }
             if (Files.isDirectory(in)) {
                 if (kind == null) {
@@ -105,56 +112,36 @@ final class MakeCommand implements Callable<Integer> {
         DigestAlgorithm digest = o.digestAlgorithm();
         long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), 0, o.excludeNodump, o.excludeSubmounts,
                 o.excludeFile, digest == DigestAlgorithm.SHA512_256);
-        WritableChunkStore store = openStore(params, digest);
-        ExecutorService pool = Pools.workers(o.threads);
-        try {
-            return packed(report(writeOutput(os -> make(in, os, params, digest, flags, store, pool))), store);
-        } finally {
-            pool.shutdownNow();
-        }
+        StoreStack stores = o.stores();
+        WritableChunkStore store = openStore(stores, params, digest);
+        IndexMaker maker = new IndexMaker(store).chunkerParams(params).digest(digest).threads(o.threads);
+        return packed(report(writeOutput(stores, index -> {
+            if (in == null) {
+                return maker.stream(System.in, flags, index);
+            }
+            try (BlobSource blob = BlobSource.open(in);
+                 Progress p = Progress.start("make", blob.size(), o.noProgress)) {
+                return maker.onProgress(p).blob(blob, flags, index);
+            }
+        })), store);
     }
 
-    /** Produces the output into a stream. */
-    @FunctionalInterface
-    private interface Producer<T> {
-        T write(OutputStream out) throws Exception;
-    }
-
-    /** Writes to stdout for no output or "-", else through a temp file renamed over the output on success. */
-    private <T> T writeOutput(Producer<T> producer) throws Exception {
-        if (output == null || output.equals("-")) {
+    /** Writes to stdout for no output or "-", else to the output's location, never half-written. */
+    private <T> T writeOutput(StoreStack stores, OutputLocation.Producer<T> producer) throws IOException {
+        if (Locations.isStdio(output)) {
             return producer.write(System.out);
         }
-        if (org.jcasync.store.StoreRegistry.isRemote(output)) {
-            // Indexes are small: made in memory, then uploaded in one piece (never half-written).
-            java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
-            T result = producer.write(buf);
-            try {
-                Stores.registry().writeFile(output, buf.toByteArray(), o.transport());
-            } catch (IOException e) {
-                throw context(e, "uploading " + output);
-            }
-            return result;
-        }
-        try (AtomicFile af = AtomicFile.create(Locations.local(output))) {
-            T result;
-            try (OutputStream os = af.outputStream()) {
-                result = producer.write(os);
-            }
-            af.commit();
-            return result;
-        } catch (IOException e) {
-            throw context(e, "making " + output);
-        }
+        return OutputLocation.write(output, stores, producer);
     }
 
     /** The store chunks go to: --store, $CASYNC_STORE, or default.castr beside the index. */
-    private WritableChunkStore openStore(ChunkerParams params, DigestAlgorithm digest) throws IOException {
+    private WritableChunkStore openStore(StoreStack stores, ChunkerParams params, DigestAlgorithm digest)
+            throws IOException {
         if (o.verbose) {
             System.err.println("Selected chunk sizes: min=" + params.min() + "..avg=" + params.avg() + "..max="
                     + params.max());
         }
-        return Stores.forWriting(o, output, new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
+        return stores.openWritable(output, new StoreOptions(digest, params.max(), o.compressionAlgorithm()));
     }
 
     /**
@@ -169,11 +156,10 @@ final class MakeCommand implements Callable<Integer> {
         if (mode.equals("auto")) {
             throw new UserException("make takes --packs=no, yes or only");
         }
-        if (!(store instanceof org.jcasync.store.LocalStore local) || output == null || output.equals("-")
-                || org.jcasync.store.StoreRegistry.isRemote(output)) {
+        if (!(store instanceof LocalStore local) || Locations.isStdio(output) || StoreRegistry.isRemote(output)) {
             throw new UserException("--packs needs a local store and a local index file");
         }
-        PackCommand.pack(local, java.util.List.of(Locations.local(output)), mode.equals("only"), o.verbose);
+        PackCommand.pack(local, List.of(Locations.local(output)), mode.equals("only"), o.verbose);
         return status;
     }
 
@@ -193,83 +179,30 @@ final class MakeCommand implements Callable<Integer> {
     private enum Kind { CATAR, CAIDX, CAIBX }
 
     /** {@code make X.catar DIR} and {@code make X.caidx DIR}: serialize the tree (and chunk it, for .caidx). */
-    private int makeArchive(Kind kind, Path dir) throws Exception {
+    private int makeArchive(Kind kind, Path dir) throws IOException {
         if (o.cache != null || o.cacheAuto) {
             throw new UserException("--cache for directory archives is not supported yet");
         }
         DigestAlgorithm digest = o.digestAlgorithm();
-        long flags = FeatureFlags.forMake(o.withFlags(), o.withoutFlags(), FeatureFlags.WITH_MASK, o.excludeNodump,
-                o.excludeSubmounts, o.excludeFile, digest == DigestAlgorithm.SHA512_256);
-        long[] uid = o.uidMapping();
-        CatarEncoder encoder = new CatarEncoder(flags).uidMapping(uid[0], uid[1]);
-        boolean toStdout = output == null || output.equals("-");
+        CatarEncoder encoder = o.treeEncoder();
         if (kind == Kind.CATAR) {
-            if (toStdout) {
+            if (Locations.isStdio(output)) {
                 // casync prints no digest after an archive written to standard output (verified)
-                OutputStream stdout = new java.io.FileOutputStream(java.io.FileDescriptor.out);
+                OutputStream stdout = new FileOutputStream(FileDescriptor.out);
                 encoder.encode(dir, stdout);
                 stdout.flush();
                 return 0;
             }
-            byte[] d = writeOutput(os -> {
-                HashingOutputStream hos = new HashingOutputStream(os, digest.newHasher());
-                encoder.encode(dir, hos);
-                return hos.digest();
-            });
-            System.out.println(org.jcasync.chunk.ChunkId.of(d).toHex());
+            StoreStack stores = o.stores();
+            ChunkId d = writeOutput(stores, catar -> Digests.ofTree(dir, encoder, digest, catar));
+            System.out.println(d.toHex());
             System.out.flush();
             return 0;
         }
         ChunkerParams params = o.chunkerParams();
-        WritableChunkStore store = openStore(params, digest);
-        ExecutorService pool = Pools.workers(o.threads);
-        try {
-            return packed(report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store,
-                    pool))), store);
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** Serializes the tree on its own thread and chunks the stream as it comes. */
-    private MakeStats makeIndexOfTree(Path dir, CatarEncoder encoder, OutputStream out, ChunkerParams params,
-            DigestAlgorithm digest, long flags, WritableChunkStore store, ExecutorService pool) throws Exception {
-        IndexWriter w = new IndexWriter(out, flags, params);
-        BlobMaker maker = new BlobMaker(params, digest, store, pool, o.threads);
-        BlockPipe pipe = new BlockPipe(8, 1 << 20);
-        Thread t = Thread.ofPlatform().name("jcasync-catar").start(() -> {
-            try (OutputStream sink = pipe.sink()) {
-                encoder.encode(dir, sink);
-            } catch (Throwable e) {
-                pipe.fail(e);
-            }
-        });
-        try (java.io.InputStream src = pipe.source()) {
-            return maker.make(src, w);
-        } finally {
-            t.join();
-        }
-    }
-
-    private MakeStats make(Path in, OutputStream out, ChunkerParams params, DigestAlgorithm digest, long flags,
-            WritableChunkStore store, ExecutorService pool) throws IOException {
-        IndexWriter w = new IndexWriter(out, flags, params);
-        BlobMaker maker = new BlobMaker(params, digest, store, pool, o.threads);
-        if (in == null) {
-            return maker.make(System.in, w);
-        }
-        try (BlobSource src = BlobSource.open(in);
-             Progress p = Progress.start("make", src.size(), o.noProgress)) {
-            maker.onProgress(p);
-            return maker.make(src, w);
-        }
-    }
-
-    /** Adds what was being done to a bare I/O error (e.g. "No space left on device"). */
-    static IOException context(IOException e, String what) {
-        if (e.getClass() == IOException.class && e.getMessage() != null && !e.getMessage().contains("/")) {
-            return new IOException(what + ": " + e.getMessage(), e);
-        }
-        return e;
+        StoreStack stores = o.stores();
+        WritableChunkStore store = openStore(stores, params, digest);
+        IndexMaker maker = new IndexMaker(store).chunkerParams(params).digest(digest).threads(o.threads);
+        return packed(report(writeOutput(stores, index -> maker.tree(dir, encoder, index))), store);
     }
 }

@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.inspect.Listing;
 import picocli.CommandLine.Command;
 
 /** {@code mtree [ARCHIVE|ARCHIVE_INDEX|DIRECTORY] [PATH]}, with casync's output. */
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Print the nodes of an archive, archive index or directory as BSD mtree lines.")
 final class MtreeCommand extends ListingCommand {
     @Override
-    String verb() {
-        return "mtree";
+    Listing.Format format() {
+        return Listing.Format.MTREE;
     }
 }

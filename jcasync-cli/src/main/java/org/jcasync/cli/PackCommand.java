@@ -1,6 +1,7 @@
 package org.jcasync.cli;
 
 import org.jcasync.io.ByteSizes;
+import org.jcasync.location.Locations;
 import org.jcasync.pack.Packer;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreOptions;
@@ -20,7 +21,7 @@ import java.util.List;
                 "stay (casync and desync read them) unless --packs=only. The store is --store, else",
                 "default.castr beside the first index. Give the indexes oldest first: each version's new",
                 "chunks then sit together."})
-final class PackCommand extends IndexesCommand {
+final class PackCommand extends StoreMaintenanceCommand {
     @Override
     void run(String storeLoc) throws IOException {
         String mode = o.packs == null ? "yes" : o.packs;

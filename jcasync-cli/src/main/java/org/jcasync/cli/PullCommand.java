@@ -12,7 +12,7 @@ import java.io.OutputStream;
         description = {"Serve an index, an archive and chunks over stdin/stdout with casync's remote protocol.",
                 "This is what 'casync extract' and jcasync's ssh:// stores run on the far side of ssh",
                 "(CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
-final class PullCommand extends ServeCommand {
+final class PullCommand extends CasyncRemoteCommand {
     @Override
     String verb() {
         return "pull";

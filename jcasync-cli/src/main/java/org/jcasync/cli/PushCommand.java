@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.location.StoreStack;
 import org.jcasync.ssh.PushServer;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.WritableChunkStore;
@@ -14,7 +15,7 @@ import java.io.OutputStream;
         description = {"Receive an index and the chunks it names, or an archive, over stdin/stdout (casync's protocol).",
                 "Only chunks the stores lack are sent. This is what 'casync make' with an ssh store and index runs",
                 "on the far side (CASYNC_REMOTE_PATH). Arguments as casync's; - for none."})
-final class PushCommand extends ServeCommand {
+final class PushCommand extends CasyncRemoteCommand {
     @Override
     String verb() {
         return "push";
@@ -26,8 +27,8 @@ final class PushCommand extends ServeCommand {
             throw new UserException("push: nothing to do (no archive, index or store given)");
         }
         WritableChunkStore w = given(wstore) == null ? null
-                : Stores.registry().openWritable(wstore, new StoreOptions(StoreOptions.DEFAULT.digest(),
-                        StoreOptions.DEFAULT.maxChunkSize(), o.compressionAlgorithm()), o.transport());
+                : StoreStack.builder().transport(o.transport()).store(wstore).openWritable(null, new StoreOptions(
+                        StoreOptions.DEFAULT.digest(), StoreOptions.DEFAULT.maxChunkSize(), o.compressionAlgorithm()));
         var others = openStores(false);
         try {
             new PushServer(path(archive), path(index), w, others).serve(in, out);

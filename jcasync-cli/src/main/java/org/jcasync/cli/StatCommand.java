@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.inspect.Listing;
 import picocli.CommandLine.Command;
 
 /** {@code stat [ARCHIVE|ARCHIVE_INDEX|DIRECTORY] [PATH]}, with casync's output. */
@@ -7,7 +8,7 @@ import picocli.CommandLine.Command;
         description = "Show the metadata of one node (default: the root) of an archive, archive index or directory.")
 final class StatCommand extends ListingCommand {
     @Override
-    String verb() {
-        return "stat";
+    Listing.Format format() {
+        return Listing.Format.STAT;
     }
 }

@@ -6,10 +6,10 @@ import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
 import org.jcasync.internal.fs.LinuxFile;
 import org.jcasync.io.AtomicFile;
-import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
+import org.jcasync.store.StoreStats.Role;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -578,8 +578,8 @@ public final class BlobExtractor {
             for (int first : w) {
                 ids.add(index.id(first));
             }
-            boolean[] hit = new boolean[w.length];
-            byte[][] got = store instanceof CachedStore c ? c.getAll(ids, hit) : store.getAll(ids);
+            Role[] servedBy = new Role[w.length];
+            byte[][] got = store.getAllWithRoles(ids, servedBy);
             for (int k = 0; k < w.length; k++) {
                 int first = w[k];
                 ChunkId id = ids.get(k);
@@ -591,7 +591,7 @@ public final class BlobExtractor {
                     throw new StoreException(id, "chunk " + id + " from " + store.location() + " has "
                             + data.length + " bytes, the index says " + index.chunkSize(first), null);
                 }
-                writeAll(first, data, data.length, hit[k] ? stats.cache : stats.store);
+                writeAll(first, data, data.length, servedBy[k] == Role.CACHE ? stats.cache : stats.store);
             }
             return null;
         });

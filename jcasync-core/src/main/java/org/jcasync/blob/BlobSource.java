@@ -34,6 +34,11 @@ public final class BlobSource implements AutoCloseable {
         }
     }
 
+    /** Whether {@code path} is a block device (a blob of the device's size, written in place on extract). */
+    public static boolean isBlockDevice(Path path) {
+        return LinuxFile.isBlockDevice(path);
+    }
+
     /** Opens a regular file or block device and maps its holes. */
     public static BlobSource open(Path path) throws IOException {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);

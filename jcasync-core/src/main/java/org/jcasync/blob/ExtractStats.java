@@ -1,5 +1,9 @@
 package org.jcasync.blob;
 
+import org.jcasync.io.ByteSizes;
+import org.jcasync.store.ChunkStore;
+import org.jcasync.store.TransferReport;
+
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -77,6 +81,11 @@ public final class ExtractStats {
                 bytes(store.bytes()));
     }
 
+    /** What the stores of {@code store} (the stack the extract read from) did, with this extract's totals. */
+    public TransferReport transfer(ChunkStore store) {
+        return new TransferReport(store.stats(), totalBytes, this.store.bytes(), seconds);
+    }
+
     /** The same as JSON. */
     public String toJson() {
         return String.format(Locale.ROOT, "{\"bytes-total\":%d,\"chunks-total\":%d,\"chunks-in-place\":%d,"
@@ -90,6 +99,6 @@ public final class ExtractStats {
     }
 
     private static String bytes(long b) {
-        return org.jcasync.io.ByteSizes.format(b);
+        return ByteSizes.format(b);
     }
 }

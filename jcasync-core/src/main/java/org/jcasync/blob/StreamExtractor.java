@@ -3,9 +3,9 @@ package org.jcasync.blob;
 import org.jcasync.io.Futures;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.index.Index;
-import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
+import org.jcasync.store.StoreStats.Role;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,12 +73,13 @@ final class StreamExtractor {
             stats.zero.add(size);
             return new byte[size];
         }
-        byte[] d = store.get(id);
+        Role[] servedBy = new Role[1];
+        byte[] d = store.getWithRole(id, servedBy);
         if (d.length != size) {
             throw new StoreException(id, "chunk " + id + " from " + store.location() + " has " + d.length
                     + " bytes, the index says " + size, null);
         }
-        (store instanceof CachedStore c && c.lastGetWasHit() ? stats.cache : stats.store).add(size);
+        (servedBy[0] == Role.CACHE ? stats.cache : stats.store).add(size);
         return d;
     }
 }

@@ -23,8 +23,18 @@ public final class FeatureFlags {
     public static final long WITH_READ_ONLY = 0x80L;
     /** Full permissions. */
     public static final long WITH_PERMISSIONS = 0x100L;
+    /** FAT hidden attribute. */
+    public static final long WITH_FLAG_HIDDEN = 0x2000L;
+    /** FAT system attribute. */
+    public static final long WITH_FLAG_SYSTEM = 0x4000L;
+    /** FAT archive attribute. */
+    public static final long WITH_FLAG_ARCHIVE = 0x8000L;
+    /** chattr +a. */
+    public static final long WITH_FLAG_APPEND = 0x10000L;
     /** chattr +d. */
     public static final long WITH_FLAG_NODUMP = 0x100000L;
+    /** chattr +i. */
+    public static final long WITH_FLAG_IMMUTABLE = 0x400000L;
     /** POSIX ACLs. */
     public static final long WITH_ACL = 0x20000000L;
     /** btrfs subvolume. */
@@ -43,6 +53,20 @@ public final class FeatureFlags {
     public static final long WITH_FAT_ATTRS = 0xe000L;
     /** The ten chattr(1) flags casync records. */
     public static final long WITH_CHATTR = 0x3ff0000L;
+    /** chattr +A. */
+    public static final long WITH_FLAG_NOATIME = 0x20000L;
+    /** chattr +c. */
+    public static final long WITH_FLAG_COMPR = 0x40000L;
+    /** chattr +C. */
+    public static final long WITH_FLAG_NOCOW = 0x80000L;
+    /** chattr +D. */
+    public static final long WITH_FLAG_DIRSYNC = 0x200000L;
+    /** chattr +S. */
+    public static final long WITH_FLAG_SYNC = 0x800000L;
+    /** chattr +m. */
+    public static final long WITH_FLAG_NOCOMP = 0x1000000L;
+    /** chattr +P. */
+    public static final long WITH_FLAG_PROJINHERIT = 0x2000000L;
     /** Extended attributes. */
     public static final long WITH_XATTRS = 0x10000000L;
     /** SELinux labels. */
@@ -51,6 +75,8 @@ public final class FeatureFlags {
     public static final long WITH_FCAPS = 0x80000000L;
     /** Quota project ids. */
     public static final long WITH_QUOTA_PROJID = 0x100000000L;
+    /** Any timestamp granularity: an archive with none of them stores no times. */
+    public static final long TIME_BITS = WITH_NSEC_TIME | WITH_USEC_TIME | WITH_SEC_TIME | WITH_2SEC_TIME;
     /** Either numeric uid/gid width. */
     public static final long NUMERIC_IDS = WITH_16BIT_UIDS | WITH_32BIT_UIDS;
     /** Every WITH_* bit. */

@@ -1,20 +1,21 @@
 package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.StoreStats.Role;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A local cache in front of other stores: chunks are read from the cache when it has them and are verified; a
- * chunk missing from the cache (or corrupt in it) is fetched from the backing stores and kept in the cache.
+ * chunk missing from the cache (or corrupt in it) is fetched from the backing stores and kept in the cache. Its
+ * stats list the cache first, as a {@link Role#CACHE}, then the backing stores.
  */
 public final class CachedStore implements ChunkStore {
     private final WritableChunkStore cache;
     private final ChunkStore backing;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
-    private final ThreadLocal<Boolean> lastHit = ThreadLocal.withInitial(() -> false);
 
     /** {@code cache} in front of {@code backing}. */
     public CachedStore(WritableChunkStore cache, ChunkStore backing) {
@@ -24,10 +25,16 @@ public final class CachedStore implements ChunkStore {
 
     @Override
     public byte[] get(ChunkId id) throws IOException {
+        return getWithRole(id, new Role[1]);
+    }
+
+    /** {@link #get}; {@code servedBy[0]} is {@link Role#CACHE} for a hit, {@link Role#STORE} otherwise. */
+    @Override
+    public byte[] getWithRole(ChunkId id, Role[] servedBy) throws IOException {
         try {
             byte[] d = cache.get(id);
             hits.incrementAndGet();
-            lastHit.set(true);
+            servedBy[0] = Role.CACHE;
             return d;
         } catch (ChunkInvalidException e) {
             // Repair: drop the bad copy so the fresh one below replaces it.
@@ -38,7 +45,7 @@ public final class CachedStore implements ChunkStore {
             // Missing, or a cache directory that does not exist yet: both mean "not cached".
         }
         misses.incrementAndGet();
-        lastHit.set(false);
+        servedBy[0] = Role.STORE;
         byte[] d = backing.getAll(java.util.List.of(id), this::keep)[0];
         if (d == null) {
             throw new ChunkMissingException(id, backing.location());
@@ -48,26 +55,28 @@ public final class CachedStore implements ChunkStore {
 
     @Override
     public byte[][] getAll(java.util.List<ChunkId> ids) throws IOException {
-        return getAll(ids, new boolean[ids.size()]);
+        return getAllWithRoles(ids, new Role[ids.size()]);
     }
 
-    /** {@link #getAll(java.util.List)}, also telling which chunks the cache served ({@code hit[i]}). */
-    public byte[][] getAll(java.util.List<ChunkId> ids, boolean[] hit) throws IOException {
+    /** {@link #getAll(java.util.List)}, telling which chunks the cache served ({@link Role#CACHE}). */
+    @Override
+    public byte[][] getAllWithRoles(java.util.List<ChunkId> ids, Role[] servedBy) throws IOException {
         byte[][] out;
         try {
             out = cache.getAll(ids);
         } catch (StoreException e) {
             // A bad copy in the cache, or no cache directory yet: take them one by one (get() repairs).
             out = new byte[ids.size()][];
+            Role[] one = new Role[1];
             for (int i = 0; i < out.length; i++) {
-                out[i] = get(ids.get(i));
-                hit[i] = lastHit.get();
+                out[i] = getWithRole(ids.get(i), one);
+                servedBy[i] = one[0];
             }
             return out;
         }
         java.util.List<ChunkId> missing = new java.util.ArrayList<>();
         for (int i = 0; i < out.length; i++) {
-            hit[i] = out[i] != null;
+            servedBy[i] = out[i] != null ? Role.CACHE : Role.STORE;
             if (out[i] == null) {
                 missing.add(ids.get(i));
             }
@@ -138,7 +147,7 @@ public final class CachedStore implements ChunkStore {
     public java.util.List<StoreStats> stats() {
         java.util.List<StoreStats> all = new java.util.ArrayList<>();
         StoreStats c = cache.stats().getFirst();
-        all.add(new StoreStats("cache " + c.location(), hits.get(), c.bytes(), c.requests(), 0, 0));
+        all.add(new StoreStats(c.location(), hits.get(), c.bytes(), c.requests(), 0, 0, Role.CACHE));
         all.addAll(backing.stats());
         return all;
     }
@@ -151,11 +160,6 @@ public final class CachedStore implements ChunkStore {
     @Override
     public long bytesRead() {
         return backing.bytesRead();
-    }
-
-    /** Whether this thread's last {@link #get} was served by the cache. */
-    public boolean lastGetWasHit() {
-        return lastHit.get();
     }
 
     /** Chunks served from the cache. */

@@ -4,6 +4,9 @@ import org.jcasync.chunk.ChunkId;
 
 import java.io.Closeable;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
 /** Where chunks are read from. Implementations are safe for concurrent use. */
 public interface ChunkStore extends Closeable {
@@ -20,7 +23,7 @@ public interface ChunkStore extends Closeable {
      * Reads several chunks, each verified like {@link #get}; a chunk the store does not have is {@code null} in the
      * result. Stores that can verify a batch together (multi-buffer digests) override this.
      */
-    default byte[][] getAll(java.util.List<ChunkId> ids) throws IOException {
+    default byte[][] getAll(List<ChunkId> ids) throws IOException {
         byte[][] out = new byte[ids.size()][];
         for (int i = 0; i < out.length; i++) {
             try {
@@ -33,17 +36,35 @@ public interface ChunkStore extends Closeable {
     }
 
     /**
-     * {@link #getAll(java.util.List)}, telling {@code listener} about each chunk delivered with its stored bytes.
+     * {@link #getAll(List)}, telling {@code listener} about each chunk delivered with its stored bytes.
      * Network stores override this so a cache keeps the compressed frames they downloaded instead of compressing
      * the chunks again.
      */
-    default byte[][] getAll(java.util.List<ChunkId> ids, FetchListener listener) throws IOException {
+    default byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
         byte[][] out = getAll(ids);
         for (int i = 0; i < out.length; i++) {
             if (out[i] != null) {
                 listener.fetched(ids.get(i), out[i], null);
             }
         }
+        return out;
+    }
+
+    /**
+     * {@link #get}, also telling in {@code servedBy[0]} the role of the store that served it, so an extract can
+     * count what a cache saved. Composites that can hold a cache ({@link StoreRouter}, {@link CachedStore}) pass
+     * the question on; every other store is a {@link StoreStats.Role#STORE}.
+     */
+    default byte[] getWithRole(ChunkId id, StoreStats.Role[] servedBy) throws IOException {
+        byte[] data = get(id);
+        servedBy[0] = StoreStats.Role.STORE;
+        return data;
+    }
+
+    /** {@link #getAll(List)}, also telling for each chunk the role of the store that served it. */
+    default byte[][] getAllWithRoles(List<ChunkId> ids, StoreStats.Role[] servedBy) throws IOException {
+        byte[][] out = getAll(ids);
+        Arrays.fill(servedBy, StoreStats.Role.STORE);
         return out;
     }
 
@@ -62,7 +83,7 @@ public interface ChunkStore extends Closeable {
      * A hint: these chunks will be asked for next, about in this order. Stores that fetch in bulk (packs read with
      * range requests) start fetching them now; others ignore it.
      */
-    default void willNeed(java.util.List<ChunkId> ids) {
+    default void willNeed(List<ChunkId> ids) {
     }
 
     /**
@@ -71,7 +92,7 @@ public interface ChunkStore extends Closeable {
      * missing (packs: the chunks the index's own pack holds); {@link #willNeed} follows with the real list, and
      * what was guessed wrongly and not yet fetched is dropped then. Others ignore it.
      */
-    default void mayNeed(java.util.List<ChunkId> ids) {
+    default void mayNeed(List<ChunkId> ids) {
     }
 
     /** Whether {@link #has} costs no more than a local lookup (no network request). */
@@ -80,8 +101,8 @@ public interface ChunkStore extends Closeable {
     }
 
     /** The ids among {@code ids} this store does not have (a failed lookup counts as not having it). */
-    default java.util.List<ChunkId> lacking(java.util.List<ChunkId> ids) {
-        java.util.List<ChunkId> out = new java.util.ArrayList<>();
+    default List<ChunkId> lacking(List<ChunkId> ids) {
+        List<ChunkId> out = new ArrayList<>();
         for (ChunkId id : ids) {
             try {
                 if (!has(id)) {
@@ -95,7 +116,7 @@ public interface ChunkStore extends Closeable {
     }
 
     /** Closes every store, all of them even when some fail; rethrows the first failure. */
-    static void closeAll(java.util.List<? extends ChunkStore> stores) throws IOException {
+    static void closeAll(List<? extends ChunkStore> stores) throws IOException {
         IOException first = null;
         for (ChunkStore s : stores) {
             try {
@@ -110,8 +131,8 @@ public interface ChunkStore extends Closeable {
     }
 
     /** Every store's stats, in order. */
-    static java.util.List<StoreStats> statsOf(java.util.List<? extends ChunkStore> stores) {
-        java.util.List<StoreStats> all = new java.util.ArrayList<>();
+    static List<StoreStats> statsOf(List<? extends ChunkStore> stores) {
+        List<StoreStats> all = new ArrayList<>();
         for (ChunkStore s : stores) {
             all.addAll(s.stats());
         }
@@ -127,8 +148,8 @@ public interface ChunkStore extends Closeable {
     }
 
     /** What this store (or each store behind it) did so far, for transfer reports. */
-    default java.util.List<StoreStats> stats() {
-        return java.util.List.of(new StoreStats(location(), 0, bytesRead(), 0, 0, 0));
+    default List<StoreStats> stats() {
+        return List.of(new StoreStats(location(), 0, bytesRead(), 0, 0, 0));
     }
 
     /** Where the store is, for messages. */

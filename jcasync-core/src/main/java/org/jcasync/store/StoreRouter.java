@@ -1,9 +1,12 @@
 package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.store.StoreStats.Role;
 
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * Several stores tried in order: a chunk missing from one is looked up in the next; any other failure (a corrupt
@@ -37,16 +40,38 @@ public final class StoreRouter implements ChunkStore {
         throw new ChunkMissingException(id, location());
     }
 
+    /** {@link #get}, with the role of the store that had it (a cache among the stores says so). */
+    @Override
+    public byte[] getWithRole(ChunkId id, Role[] servedBy) throws IOException {
+        for (ChunkStore s : stores) {
+            try {
+                return s.getWithRole(id, servedBy);
+            } catch (ChunkMissingException e) {
+                // next store
+            }
+        }
+        throw new ChunkMissingException(id, location());
+    }
+
     @Override
     public byte[][] getAll(List<ChunkId> ids) throws IOException {
-        return getAll(ids, null);
+        return getAll(ids, null, null);
     }
 
     /** Each store in turn is asked for what the ones before it did not have. */
     @Override
     public byte[][] getAll(List<ChunkId> ids, FetchListener listener) throws IOException {
+        return getAll(ids, listener, null);
+    }
+
+    @Override
+    public byte[][] getAllWithRoles(List<ChunkId> ids, Role[] servedBy) throws IOException {
+        return getAll(ids, null, servedBy);
+    }
+
+    private byte[][] getAll(List<ChunkId> ids, FetchListener listener, Role[] servedBy) throws IOException {
         byte[][] out = new byte[ids.size()][];
-        List<Integer> todo = new java.util.ArrayList<>();
+        List<Integer> todo = new ArrayList<>();
         for (int i = 0; i < out.length; i++) {
             todo.add(i);
         }
@@ -54,15 +79,20 @@ public final class StoreRouter implements ChunkStore {
             if (todo.isEmpty()) {
                 break;
             }
-            List<ChunkId> ask = new java.util.ArrayList<>(todo.size());
+            List<ChunkId> ask = new ArrayList<>(todo.size());
             for (int i : todo) {
                 ask.add(ids.get(i));
             }
-            byte[][] got = listener == null ? s.getAll(ask) : s.getAll(ask, listener);
-            List<Integer> still = new java.util.ArrayList<>();
+            Role[] roles = servedBy == null ? null : new Role[ask.size()];
+            byte[][] got = roles != null ? s.getAllWithRoles(ask, roles)
+                    : listener == null ? s.getAll(ask) : s.getAll(ask, listener);
+            List<Integer> still = new ArrayList<>();
             for (int k = 0; k < got.length; k++) {
                 if (got[k] != null) {
                     out[todo.get(k)] = got[k];
+                    if (roles != null) {
+                        servedBy[todo.get(k)] = roles[k];
+                    }
                 } else {
                     still.add(todo.get(k));
                 }
@@ -87,7 +117,7 @@ public final class StoreRouter implements ChunkStore {
         tellEach(ids, ChunkStore::mayNeed);
     }
 
-    private void tellEach(List<ChunkId> ids, java.util.function.BiConsumer<ChunkStore, List<ChunkId>> hint) {
+    private void tellEach(List<ChunkId> ids, BiConsumer<ChunkStore, List<ChunkId>> hint) {
         // Even an empty list is passed on: it tells a store that guessed (mayNeed) that nothing more is needed.
         List<ChunkId> left = ids;
         for (ChunkStore s : stores) {

@@ -9,7 +9,7 @@ import java.util.Locale;
  * What an extract took from its stores: per store chunks, bytes, requests, retries and errors, the totals, the
  * effective rate, and how much was saved versus downloading every chunk.
  *
- * @param stores each store's counters (a cache is listed as {@code cache PATH})
+ * @param stores each store's counters (a cache is listed as {@code cache PATH}, see {@link StoreStats#label})
  * @param totalBytes uncompressed size of what was extracted
  * @param fetchedBytes uncompressed bytes of the chunks the stores (not the cache) delivered
  * @param seconds wall time of the extract
@@ -19,8 +19,8 @@ public record TransferReport(List<StoreStats> stores, long totalBytes, long fetc
         stores = List.copyOf(stores);
     }
 
-    private boolean isCache(StoreStats s) {
-        return s.location().startsWith("cache ");
+    private static boolean isCache(StoreStats s) {
+        return s.role() == StoreStats.Role.CACHE;
     }
 
     /** Requests made to stores other than the cache. */
@@ -63,7 +63,7 @@ public record TransferReport(List<StoreStats> stores, long totalBytes, long fetc
             if (s.chunks() == 0 && s.requests() == 0 && s.errors() == 0) {
                 continue;
             }
-            b.append(String.format(Locale.ROOT, "%s: %d chunks, %s in %d requests%s%s; ", s.location(), s.chunks(),
+            b.append(String.format(Locale.ROOT, "%s: %d chunks, %s in %d requests%s%s; ", s.label(), s.chunks(),
                     ByteSizes.format(s.bytes()), s.requests(), s.retries() > 0 ? ", " + s.retries() + " retries" : "",
                     s.errors() > 0 ? ", " + s.errors() + " failed" : ""));
         }
@@ -80,7 +80,7 @@ public record TransferReport(List<StoreStats> stores, long totalBytes, long fetc
             StoreStats s = stores.get(i);
             b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
                     "{\"location\":%s,\"chunks\":%d,\"bytes\":%d,\"requests\":%d,\"retries\":%d,\"errors\":%d}",
-                    quote(s.location()), s.chunks(), s.bytes(), s.requests(), s.retries(), s.errors()));
+                    quote(s.label()), s.chunks(), s.bytes(), s.requests(), s.retries(), s.errors()));
         }
         b.append(String.format(Locale.ROOT, "],\"requests\":%d,\"bytes-downloaded\":%d,\"retries\":%d,"
                         + "\"bytes-per-second\":%.0f,\"saved-versus-full-download-percent\":%.2f,\"wall-seconds\":%.3f",

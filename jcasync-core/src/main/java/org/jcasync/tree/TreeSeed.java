@@ -3,18 +3,17 @@ package org.jcasync.tree;
 import org.jcasync.io.Futures;
 
 import org.jcasync.catar.CatarEncoder;
+import org.jcasync.catar.TreeStream;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.Chunker;
 import org.jcasync.chunk.ChunkerParams;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
-import org.jcasync.io.BlockPipe;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
@@ -88,16 +87,8 @@ public final class TreeSeed implements ChunkStore {
         ConcurrentLinkedQueue<Segment> payloads = new ConcurrentLinkedQueue<>();
         CatarEncoder encoder = new CatarEncoder(index.featureFlags())
                 .onPayload((file, at, size) -> payloads.add(new Segment(at, size, file, 0, -1)));
-        BlockPipe pipe = new BlockPipe(8, 1 << 20);
-        Thread t = Thread.ofPlatform().name("jcasync-seed-encoder").daemon(true).start(() -> {
-            try (OutputStream sink = pipe.sink()) {
-                encoder.encode(dir, sink);
-            } catch (Throwable e) {
-                pipe.fail(e);
-            }
-        });
         ArrayDeque<Future<List<Object[]>>> inFlight = new ArrayDeque<>();
-        try (InputStream in = pipe.source()) {
+        try (InputStream in = TreeStream.open(dir, encoder)) {
             ChunkerParams params = index.params();
             Chunker chunker = new Chunker(params);
             byte[] buf = new byte[1 << 20];
@@ -170,7 +161,6 @@ public final class TreeSeed implements ChunkStore {
             for (Future<?> f : inFlight) {
                 f.cancel(true);
             }
-            t.interrupt();
         }
         segmentStarts = new long[segments.size()];
         for (int i = 0; i < segmentStarts.length; i++) {

@@ -3,6 +3,7 @@ package org.jcasync.store;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.TestData;
+import org.jcasync.store.StoreStats.Role;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -20,6 +22,7 @@ class CachedStoreTest {
     LocalStore backing;
     LocalStore cache;
     CachedStore cached;
+    final Role[] servedBy = new Role[1];
 
     @BeforeEach
     void setUp() {
@@ -42,16 +45,16 @@ class CachedStoreTest {
         assertThat(cache.has(id)).isFalse();
         assertThat(cached.has(id)).isTrue();
 
-        assertThat(cached.get(id)).isEqualTo(d);
-        assertThat(cached.lastGetWasHit()).isFalse();
+        assertThat(cached.getWithRole(id, servedBy)).isEqualTo(d);
+        assertThat(servedBy[0]).isEqualTo(Role.STORE);
         assertThat(cached.misses()).isEqualTo(1);
         assertThat(cached.hits()).isZero();
         assertThat(cache.has(id)).isTrue();
         assertThat(cache.get(id)).isEqualTo(d);
         long backingRead = backing.bytesRead();
 
-        assertThat(cached.get(id)).isEqualTo(d);
-        assertThat(cached.lastGetWasHit()).isTrue();
+        assertThat(cached.getWithRole(id, servedBy)).isEqualTo(d);
+        assertThat(servedBy[0]).isEqualTo(Role.CACHE);
         assertThat(cached.hits()).isEqualTo(1);
         assertThat(cached.misses()).isEqualTo(1);
         assertThat(backing.bytesRead()).isEqualTo(backingRead);
@@ -72,13 +75,13 @@ class CachedStoreTest {
         Files.write(f, Compression.ZSTD.compress(other, 0, other.length));
         assertThatThrownBy(() -> cache.get(id)).isInstanceOf(ChunkInvalidException.class);
 
-        assertThat(cached.get(id)).isEqualTo(d);
-        assertThat(cached.lastGetWasHit()).isFalse();
+        assertThat(cached.getWithRole(id, servedBy)).isEqualTo(d);
+        assertThat(servedBy[0]).isEqualTo(Role.STORE);
         assertThat(cached.misses()).isEqualTo(2);
         // The cache holds the good chunk again.
         assertThat(cache.get(id)).isEqualTo(d);
-        assertThat(cached.get(id)).isEqualTo(d);
-        assertThat(cached.lastGetWasHit()).isTrue();
+        assertThat(cached.getWithRole(id, servedBy)).isEqualTo(d);
+        assertThat(servedBy[0]).isEqualTo(Role.CACHE);
     }
 
     @Test
@@ -89,6 +92,34 @@ class CachedStoreTest {
         Files.write(cache.chunkPath(id), new byte[] {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 1});
         assertThat(cached.get(id)).isEqualTo(d);
         assertThat(cache.get(id)).isEqualTo(d);
+    }
+
+    @Test
+    void rolesOfABatchThroughARouterTellCacheHitsApart() throws IOException {
+        byte[] a = TestData.random(5, 5000);
+        byte[] b = TestData.random(6, 5000);
+        ChunkId ida = putBacking(a);
+        ChunkId idb = putBacking(b);
+        LocalStore extra = new LocalStore(tmp.resolve("extra.castr"), StoreOptions.DEFAULT);
+        byte[] c = TestData.random(7, 5000);
+        ChunkId idc = DigestAlgorithm.SHA512_256.digest(c, 0, c.length);
+        extra.put(idc, c, 0, c.length);
+        cached.get(ida);
+        StoreRouter router = new StoreRouter(List.of(cached, extra));
+        Role[] roles = new Role[3];
+        byte[][] got = router.getAllWithRoles(List.of(ida, idb, idc), roles);
+        assertThat(got).isDeepEqualTo(new byte[][] {a, b, c});
+        assertThat(roles).containsExactly(Role.CACHE, Role.STORE, Role.STORE);
+        assertThat(router.getWithRole(ida, servedBy)).isEqualTo(a);
+        assertThat(servedBy[0]).isEqualTo(Role.CACHE);
+        assertThat(router.getWithRole(idc, servedBy)).isEqualTo(c);
+        assertThat(servedBy[0]).isEqualTo(Role.STORE);
+        // The stats name the cache's role, not a "cache " prefix of its location.
+        StoreStats first = router.stats().getFirst();
+        assertThat(first.role()).isEqualTo(Role.CACHE);
+        assertThat(first.location()).isEqualTo(cache.location());
+        assertThat(first.label()).isEqualTo("cache " + cache.location());
+        assertThat(router.stats().subList(1, 3)).extracting(StoreStats::role).containsOnly(Role.STORE);
     }
 
     @Test

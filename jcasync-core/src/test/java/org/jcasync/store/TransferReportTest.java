@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 class TransferReportTest {
-    final List<StoreStats> stores = List.of(new StoreStats("cache /c", 10, 500_000, 10, 0, 0),
+    final List<StoreStats> stores = List.of(new StoreStats("/c", 10, 500_000, 10, 0, 0, StoreStats.Role.CACHE),
             new StoreStats("http://h/s", 20, 1_000_000, 22, 2, 0), new StoreStats("/idle", 0, 0, 0, 0, 0));
 
     @Test
@@ -29,6 +29,18 @@ class TransferReportTest {
                 + "22 requests, 2 retries; 976.6 KiB downloaded in 22 requests (488.3 KiB/s), 80.0% saved versus a "
                 + "full download, 2.00 s");
         assertThat(s).doesNotContain("/idle");
+    }
+
+    @Test
+    void theCacheIsKnownByItsRoleNotItsName() {
+        // A store whose location merely starts with "cache " is a store like any other.
+        TransferReport r = new TransferReport(List.of(new StoreStats("cache server/s", 5, 1000, 5, 0, 0),
+                new StoreStats("/c", 7, 3000, 7, 0, 0, StoreStats.Role.CACHE)), 10_000, 1000, 1.0);
+        assertThat(r.requests()).isEqualTo(5);
+        assertThat(r.bytesDownloaded()).isEqualTo(1000);
+        assertThat(r.summary()).startsWith("cache server/s: 5 chunks, 1000 B in 5 requests; cache /c: 7 chunks");
+        assertThat(r.jsonMembers()).startsWith("\"stores\":[{\"location\":\"cache server/s\",\"chunks\":5,");
+        assertThat(r.jsonMembers()).contains("{\"location\":\"cache /c\",\"chunks\":7,");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.location.Locations;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
@@ -7,10 +8,10 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * {@code gc} and {@code pack} {@code INDEX...}: a verb on a local store and indexes of it, the store being
- * {@code --store}, else casync's default beside the first index ({@link Locations#defaultStore}).
+ * {@code gc} and {@code pack} {@code INDEX...}: maintenance of a store given the indexes that use it, the store
+ * being {@code --store}, else casync's default beside the first index ({@link Locations#defaultStore}).
  */
-abstract class IndexesCommand implements Callable<Integer> {
+abstract class StoreMaintenanceCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;
 

@@ -1,5 +1,7 @@
 package org.jcasync.cli;
 
+import org.jcasync.location.Locations;
+import org.jcasync.location.StoreStack;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Mixin;
@@ -17,11 +19,11 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /**
- * What {@code pull} and {@code push} share: casync's remote arguments {@code BASE ARCHIVE INDEX WSTORE
+ * casync's remote side ({@code pull}, {@code push}): casync's remote arguments {@code BASE ARCHIVE INDEX WSTORE
  * [RSTORE...]} ("-" or empty for none) and the protocol on standard input and output. Standard output carries
  * only protocol frames: anything else printed goes to standard error.
  */
-abstract class ServeCommand implements Callable<Integer> {
+abstract class CasyncRemoteCommand implements Callable<Integer> {
     @Mixin
     CasyncOptions o;
 
@@ -70,7 +72,6 @@ abstract class ServeCommand implements Callable<Integer> {
 
     /** The read stores: WSTORE (when given) then each RSTORE, through the store registry. */
     List<ChunkStore> openStores(boolean includeWstore) throws IOException {
-        List<ChunkStore> stores = new ArrayList<>();
         List<String> locations = new ArrayList<>();
         if (includeWstore && given(wstore) != null) {
             locations.add(wstore);
@@ -80,9 +81,6 @@ abstract class ServeCommand implements Callable<Integer> {
                 locations.add(r);
             }
         }
-        for (String l : locations) {
-            stores.add(Stores.registry().open(l, StoreOptions.DEFAULT, o.transport()));
-        }
-        return stores;
+        return StoreStack.builder().transport(o.transport()).extraStores(locations).openEach(StoreOptions.DEFAULT);
     }
 }
