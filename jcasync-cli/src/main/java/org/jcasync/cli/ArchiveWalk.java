@@ -2,10 +2,12 @@ package org.jcasync.cli;
 
 import org.jcasync.blob.ChunkedInputStream;
 import org.jcasync.catar.CatarDecoder;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.catar.CatarEncoder;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.format.FeatureFlags;
 import org.jcasync.index.Index;
+import org.jcasync.internal.fs.Posix;
 import org.jcasync.io.BlockPipe;
 import org.jcasync.store.ChunkStore;
 
@@ -28,17 +30,6 @@ import java.util.concurrent.ExecutorService;
  */
 final class ArchiveWalk implements Closeable {
     enum Operation { ARCHIVE, ARCHIVE_INDEX, DIRECTORY }
-
-    static final long WITH_FLAG_HIDDEN = 0x2000L;
-    static final long WITH_FLAG_SYSTEM = 0x4000L;
-    static final long WITH_FLAG_ARCHIVE = 0x8000L;
-    static final long WITH_FLAG_APPEND = 0x10000L;
-    static final long WITH_FLAG_NODUMP = 0x100000L;
-    static final long WITH_FLAG_IMMUTABLE = 0x400000L;
-    static final long WITH_QUOTA_PROJID = 0x100000000L;
-    static final long TIME_BITS = FeatureFlags.WITH_NSEC_TIME | FeatureFlags.WITH_USEC_TIME
-            | FeatureFlags.WITH_SEC_TIME | FeatureFlags.WITH_2SEC_TIME;
-    static final long NUMERIC_IDS = FeatureFlags.WITH_16BIT_UIDS | FeatureFlags.WITH_32BIT_UIDS;
 
     final Operation operation;
     final CatarDecoder decoder;
@@ -201,7 +192,7 @@ final class ArchiveWalk implements Closeable {
                 b.append(c);
             }
         }
-        return b.isEmpty() ? null : b.toString().getBytes(org.jcasync.internal.fs.FileMeta.pathCharset());
+        return b.isEmpty() ? null : b.toString().getBytes(Posix.pathCharset());
     }
 
     /** True when {@code path} is {@code seek} or below it. */
@@ -260,7 +251,7 @@ final class ArchiveWalk implements Closeable {
     }
 
     /** The escaped path, "." for the root. */
-    static String path(CatarDecoder.Node n) {
+    static String path(CatarEntry n) {
         String p = escape(n.path());
         return p.isEmpty() ? "." : p;
     }
@@ -306,12 +297,12 @@ final class ArchiveWalk implements Closeable {
 
     /** {@code ls_format_fat_attrs} of the FAT bits among feature bits {@code f}. */
     static String lsFatAttrs(long f) {
-        return "" + ((f & WITH_FLAG_HIDDEN) != 0 ? 'h' : '-') + ((f & WITH_FLAG_SYSTEM) != 0 ? 's' : '-')
-                + ((f & WITH_FLAG_ARCHIVE) != 0 ? 'a' : '-');
+        return "" + ((f & FeatureFlags.WITH_FLAG_HIDDEN) != 0 ? 'h' : '-') + ((f & FeatureFlags.WITH_FLAG_SYSTEM) != 0 ? 's' : '-')
+                + ((f & FeatureFlags.WITH_FLAG_ARCHIVE) != 0 ? 'a' : '-');
     }
 
     /** {@code ca_decoder_current_user}: the USER record, or "root" for id 0 with numeric ids; else null. */
-    static String user(CatarDecoder.Node n, long archiveFlags, long replay, boolean group) {
+    static String user(CatarEntry n, long archiveFlags, long replay, boolean group) {
         if ((replay & FeatureFlags.WITH_USER_NAMES) == 0) {
             return null;
         }
@@ -319,7 +310,7 @@ final class ArchiveWalk implements Closeable {
         if (s != null) {
             return s;
         }
-        if ((archiveFlags & NUMERIC_IDS) != 0 && (group ? n.gid() : n.uid()) == 0) {
+        if ((archiveFlags & FeatureFlags.NUMERIC_IDS) != 0 && (group ? n.gid() : n.uid()) == 0) {
             return "root";
         }
         return null;

@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
@@ -111,7 +112,7 @@ final class DigestCommand implements Callable<Integer> {
             }
             org.jcasync.catar.CatarDecoder.Event e;
             while ((e = d.next()) != null) {
-                org.jcasync.catar.CatarDecoder.Node n = e.node();
+                CatarEntry n = e.entry();
                 if (e.kind() != org.jcasync.catar.CatarDecoder.Kind.ENTRY || !java.util.Arrays.equals(n.path(), seek)) {
                     continue;
                 }
@@ -126,7 +127,7 @@ final class DigestCommand implements Callable<Integer> {
                 }
                 d.tap(h::update);
                 while ((e = d.next()) != null && !(e.kind() == org.jcasync.catar.CatarDecoder.Kind.DONE
-                        && e.node() == n)) {
+                        && e.entry() == n)) {
                     // consume the payload or the subtree
                 }
                 return ChunkId.of(h.digest());

@@ -1,6 +1,7 @@
 package org.jcasync.cli;
 
 import org.jcasync.catar.CatarDecoder;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.Hasher;
@@ -62,7 +63,7 @@ abstract class ListingCommand implements Callable<Integer> {
         Hasher hardlink = null;
         CatarDecoder.Event e;
         while ((e = d.next()) != null) {
-            CatarDecoder.Node n = e.node();
+            CatarEntry n = e.entry();
             if (!ArchiveWalk.within(n.path(), seek)) {
                 if (found) {
                     break;
@@ -131,7 +132,7 @@ abstract class ListingCommand implements Callable<Integer> {
         }
     }
 
-    private static String mtree(CatarDecoder.Node n, long flags, long replay) {
+    private static String mtree(CatarEntry n, long flags, long replay) {
         StringBuilder s = new StringBuilder(ArchiveWalk.path(n));
         s.append(switch (n.type()) {
             case 0120000 -> " type=link";
@@ -153,7 +154,7 @@ abstract class ListingCommand implements Callable<Integer> {
         if (n.isDevice()) {
             s.append(" device=linux,").append(n.rdevMajor()).append(',').append(n.rdevMinor());
         }
-        if ((replay & ArchiveWalk.NUMERIC_IDS) != 0) {
+        if ((replay & FeatureFlags.NUMERIC_IDS) != 0) {
             s.append(" uid=").append(n.uid()).append(" gid=").append(n.gid());
         }
         String user = ArchiveWalk.user(n, flags, replay, false);
@@ -164,8 +165,8 @@ abstract class ListingCommand implements Callable<Integer> {
         if (group != null) {
             s.append(" gname=").append(ArchiveWalk.escape(ArchiveWalk.utf8(group)));
         }
-        long[] table = {ArchiveWalk.WITH_FLAG_HIDDEN, ArchiveWalk.WITH_FLAG_SYSTEM, ArchiveWalk.WITH_FLAG_ARCHIVE,
-            ArchiveWalk.WITH_FLAG_APPEND, ArchiveWalk.WITH_FLAG_NODUMP, ArchiveWalk.WITH_FLAG_IMMUTABLE};
+        long[] table = {FeatureFlags.WITH_FLAG_HIDDEN, FeatureFlags.WITH_FLAG_SYSTEM, FeatureFlags.WITH_FLAG_ARCHIVE,
+            FeatureFlags.WITH_FLAG_APPEND, FeatureFlags.WITH_FLAG_NODUMP, FeatureFlags.WITH_FLAG_IMMUTABLE};
         String[] names = {"hidden", "system", "archive", "sappend", "nodump", "simmutable"};
         long any = 0;
         for (long t : table) {
@@ -185,7 +186,7 @@ abstract class ListingCommand implements Callable<Integer> {
                 comma = ",";
             }
         }
-        if ((replay & ArchiveWalk.TIME_BITS) != 0) {
+        if ((replay & FeatureFlags.TIME_BITS) != 0) {
             s.append(" time=").append(ArchiveWalk.mtreeTime(n.mtime()));
         }
         if (!n.isRegularFile()) {
@@ -194,7 +195,7 @@ abstract class ListingCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private static String stat(ArchiveWalk w, CatarDecoder.Node n, long flags, long replay) {
+    private static String stat(ArchiveWalk w, CatarEntry n, long flags, long replay) {
         StringBuilder s = new StringBuilder();
         s.append("    File: ").append(ArchiveWalk.path(n)).append('\n');
         s.append("    Mode: ").append(ArchiveWalk.lsMode(n.mode())).append('\n');
@@ -209,7 +210,7 @@ abstract class ListingCommand implements Callable<Integer> {
             }
         }
         s.append("  Offset: ").append(n.offset()).append('\n');
-        if ((replay & ArchiveWalk.TIME_BITS) != 0) {
+        if ((replay & FeatureFlags.TIME_BITS) != 0) {
             long secs = Long.divideUnsigned(n.mtime(), 1_000_000_000L);
             long ns = Long.remainderUnsigned(n.mtime(), 1_000_000_000L);
             String d = STAT_TIME.format(Instant.ofEpochSecond(secs).atZone(ZoneId.systemDefault()));
@@ -218,7 +219,7 @@ abstract class ListingCommand implements Callable<Integer> {
         if (n.isRegularFile()) {
             s.append("    Size: ").append(Long.toUnsignedString(n.payloadSize())).append('\n');
         }
-        boolean ids = (replay & ArchiveWalk.NUMERIC_IDS) != 0;
+        boolean ids = (replay & FeatureFlags.NUMERIC_IDS) != 0;
         String user = ArchiveWalk.user(n, flags, replay, false);
         String group = ArchiveWalk.user(n, flags, replay, true);
         idLine(s, "    User: ", ids, n.uid(), user);
@@ -227,7 +228,7 @@ abstract class ListingCommand implements Callable<Integer> {
         if (w.operation == ArchiveWalk.Operation.DIRECTORY) {
             // casync's encoder reports the project id of every regular file and directory (0 included): the one it
             // read on ext4, xfs and fuse, 0 on other file systems
-            boolean read = (flags & ArchiveWalk.WITH_QUOTA_PROJID) != 0 && (n.isRegularFile() || n.isDirectory());
+            boolean read = (flags & FeatureFlags.WITH_QUOTA_PROJID) != 0 && (n.isRegularFile() || n.isDirectory());
             projid = read ? Math.max(0, projid) : -1;
         }
         if (projid >= 0) {
@@ -239,7 +240,7 @@ abstract class ListingCommand implements Callable<Integer> {
         if (n.isDevice()) {
             s.append("  Device: ").append(n.rdevMajor()).append(':').append(n.rdevMinor()).append('\n');
         }
-        for (CatarDecoder.Xattr x : n.xattrs()) {
+        for (CatarEntry.Xattr x : n.xattrs()) {
             s.append("   XAttr: ").append(ArchiveWalk.escape(x.name())).append(" \u2192 ")
                     .append(ArchiveWalk.escape(x.value())).append('\n');
         }

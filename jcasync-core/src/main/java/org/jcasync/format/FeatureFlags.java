@@ -1,5 +1,9 @@
 package org.jcasync.format;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * casync's feature-flag word ({@code src/caformat.h}): which metadata an archive records, plus the EXCLUDE_* and
  * digest bits. The same word is written in index headers and in every catar ENTRY.
@@ -23,8 +27,18 @@ public final class FeatureFlags {
     public static final long WITH_READ_ONLY = 0x80L;
     /** Full permissions. */
     public static final long WITH_PERMISSIONS = 0x100L;
+    /** FAT hidden attribute. */
+    public static final long WITH_FLAG_HIDDEN = 0x2000L;
+    /** FAT system attribute. */
+    public static final long WITH_FLAG_SYSTEM = 0x4000L;
+    /** FAT archive attribute. */
+    public static final long WITH_FLAG_ARCHIVE = 0x8000L;
+    /** chattr +a. */
+    public static final long WITH_FLAG_APPEND = 0x10000L;
     /** chattr +d. */
     public static final long WITH_FLAG_NODUMP = 0x100000L;
+    /** chattr +i. */
+    public static final long WITH_FLAG_IMMUTABLE = 0x400000L;
     /** POSIX ACLs. */
     public static final long WITH_ACL = 0x20000000L;
     /** btrfs subvolume. */
@@ -51,6 +65,8 @@ public final class FeatureFlags {
     public static final long WITH_FCAPS = 0x80000000L;
     /** Quota project ids. */
     public static final long WITH_QUOTA_PROJID = 0x100000000L;
+    /** Any timestamp granularity: an archive with none of them stores no times. */
+    public static final long TIME_BITS = WITH_NSEC_TIME | WITH_USEC_TIME | WITH_SEC_TIME | WITH_2SEC_TIME;
     /** Either numeric uid/gid width. */
     public static final long NUMERIC_IDS = WITH_16BIT_UIDS | WITH_32BIT_UIDS;
     /** Every WITH_* bit. */
@@ -69,7 +85,7 @@ public final class FeatureFlags {
     public static final long DEFAULT_BLOB = EXCLUDE_NODUMP | EXCLUDE_FILE | SHA512_256;
 
     /** The {@code --with=}/{@code --without=} names in casync's order: 33 single features, then the presets. */
-    private static final java.util.LinkedHashMap<String, Long> NAMES = new java.util.LinkedHashMap<>();
+    private static final Map<String, Long> NAMES = new LinkedHashMap<>();
 
     static {
         String[] single = {"16bit-uids", "32bit-uids", "user-names", "sec-time", "usec-time", "nsec-time",
@@ -103,7 +119,7 @@ public final class FeatureFlags {
     }
 
     /** The single feature names, as {@code casync --with=help} lists them. */
-    public static java.util.List<String> singleNames() {
+    public static List<String> singleNames() {
         return NAMES.keySet().stream().limit(33).toList();
     }
 
@@ -239,9 +255,8 @@ public final class FeatureFlags {
         if ((mask & NUMERIC_IDS) != 0) {
             mask |= NUMERIC_IDS;
         }
-        long time = WITH_SEC_TIME | WITH_USEC_TIME | WITH_NSEC_TIME | WITH_2SEC_TIME;
-        if ((mask & time) != 0) {
-            mask |= time;
+        if ((mask & TIME_BITS) != 0) {
+            mask |= TIME_BITS;
         }
         if ((mask & WITH_PERMISSIONS) != 0) {
             mask |= WITH_READ_ONLY;
