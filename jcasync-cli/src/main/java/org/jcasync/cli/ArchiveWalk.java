@@ -297,7 +297,8 @@ final class ArchiveWalk implements Closeable {
 
     /** {@code ls_format_fat_attrs} of the FAT bits among feature bits {@code f}. */
     static String lsFatAttrs(long f) {
-        return "" + ((f & FeatureFlags.WITH_FLAG_HIDDEN) != 0 ? 'h' : '-') + ((f & FeatureFlags.WITH_FLAG_SYSTEM) != 0 ? 's' : '-')
+        return "" + ((f & FeatureFlags.WITH_FLAG_HIDDEN) != 0 ? 'h' : '-')
+                + ((f & FeatureFlags.WITH_FLAG_SYSTEM) != 0 ? 's' : '-')
                 + ((f & FeatureFlags.WITH_FLAG_ARCHIVE) != 0 ? 'a' : '-');
     }
 

@@ -72,8 +72,6 @@ import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
  * for every kind of file, as libselinux's {@code lgetfilecon} reports it without label translation.
  */
 public final class CatarEncoder {
-    /** chattr's nodump flag (linux/fs.h). */
-    private static final int FS_NODUMP_FL = 0x40;
 
     /** Virtual API file systems whose contents casync does not archive. */
     private static final long[] API_FS = {0x42494e4dL, 0x63677270L, 0x27e0ebL, 0x62656570L, 0x64626720L, 0x1cd1L,
@@ -291,7 +289,7 @@ public final class CatarEncoder {
                 || (flags & WITH_SOCKETS) == 0 && t == S_IFSOCK) {
             return false;
         }
-        if ((flags & FeatureFlags.EXCLUDE_NODUMP) != 0 && (chattr(child) & FS_NODUMP_FL) != 0) {
+        if ((flags & FeatureFlags.EXCLUDE_NODUMP) != 0 && (chattr(child) & FileAttributes.FS_NODUMP_FL) != 0) {
             return false;
         }
         if ((flags & FeatureFlags.EXCLUDE_SUBMOUNTS) != 0) {

@@ -23,9 +23,6 @@ import static org.jcasync.internal.fs.Posix.O_RDONLY;
  * remembered ({@link #building}) so that a failed extraction can remove it ({@link #abandon}).
  */
 final class EntryInstaller {
-    private static final int FS_IMMUTABLE_FL = 0x10;
-    private static final int FS_APPEND_FL = 0x20;
-
     private final boolean undoImmutable;
     /** The temporary entry being built, removed if extraction fails before it is installed. */
     private int tempDirFd = -1;
@@ -132,8 +129,9 @@ final class EntryInstaller {
         }
         try {
             int have = FileAttributes.chattrFlags(fd, "");
-            if ((have & (FS_IMMUTABLE_FL | FS_APPEND_FL)) != 0) {
-                FileAttributes.trySetChattrFlags(fd, have & ~(FS_IMMUTABLE_FL | FS_APPEND_FL));
+            int blocking = FileAttributes.FS_IMMUTABLE_FL | FileAttributes.FS_APPEND_FL;
+            if ((have & blocking) != 0) {
+                FileAttributes.trySetChattrFlags(fd, have & ~blocking);
             }
         } catch (IOException e) {
             // Leave it; the caller reports the original failure.

@@ -40,7 +40,8 @@ final class MetadataApplier {
     private static final byte[] ACL_ACCESS = XattrNames.ACL_ACCESS.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ACL_DEFAULT = XattrNames.ACL_DEFAULT.getBytes(StandardCharsets.US_ASCII);
     /** chattr flags casync applies to an empty file or directory rather than the finished one. */
-    private static final int APPLY_EARLY_FS_FL = 0x800000 /* NOCOW */ | 0x400 /* NOCOMP */ | 0x4 /* COMPR */;
+    private static final int APPLY_EARLY_FS_FL = FileAttributes.FS_NOCOW_FL | FileAttributes.FS_NOCOMP_FL
+            | FileAttributes.FS_COMPR_FL;
 
     private final long replay;
     private final boolean root;

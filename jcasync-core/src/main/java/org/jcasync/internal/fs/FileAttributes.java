@@ -19,6 +19,14 @@ import static org.jcasync.internal.fs.Libc.tryCall;
  * project id.
  */
 public final class FileAttributes {
+    // chattr flags (linux/fs.h) that jcasync acts on itself; FeatureFlags maps all of them to feature bits.
+    public static final int FS_COMPR_FL = 0x4;
+    public static final int FS_IMMUTABLE_FL = 0x10;
+    public static final int FS_APPEND_FL = 0x20;
+    public static final int FS_NODUMP_FL = 0x40;
+    public static final int FS_NOCOMP_FL = 0x400;
+    public static final int FS_NOCOW_FL = 0x800000;
+
     private static final long FS_IOC_GETFLAGS = 0x80086601L;
     private static final long FS_IOC_SETFLAGS = 0x40086602L;
     private static final long FS_IOC_FSGETXATTR = 0x801c581fL;

@@ -199,7 +199,8 @@ public final class Posix {
 
     /** symlinkat(2). */
     public static void symlinkAt(byte[] target, int dirFd, byte[] name, String where) throws Errno {
-        call(where, "symlink", (a, c) -> int32(invoke(SYMLINKAT, c, addr(cstr(a, target)), dirFd, addr(cstr(a, name)))));
+        call(where, "symlink", (a, c) -> int32(invoke(SYMLINKAT, c, addr(cstr(a, target)), dirFd,
+                addr(cstr(a, name)))));
     }
 
     /** mknodat(2) for devices, fifos and sockets. */
