@@ -8,9 +8,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -354,5 +356,31 @@ class CatarDecoderTest {
         byte[] a = new Builder().dir().goodbye().bytes();
         byte[] trailing = Arrays.copyOf(a, a.length + 7);
         assertThat(decodeAll(trailing)).hasSize(2);
+    }
+
+    @Test
+    void hostileVariantsOfARichArchiveFailWithOneLineOrDecode() throws Exception {
+        Path t = Files.createDirectory(tmp.resolve("t"));
+        Files.writeString(t.resolve("f"), "hello");
+        Files.createDirectories(t.resolve("d/e"));
+        Files.write(t.resolve("d/e/big"), new byte[70_000]);
+        Files.createSymbolicLink(t.resolve("l"), Path.of("f"));
+        Files.getFileAttributeView(t.resolve("f"), UserDefinedFileAttributeView.class)
+                .write("a", ByteBuffer.wrap(new byte[] {1}));
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        new CatarEncoder(FLAGS).encode(t, bos);
+        byte[] archive = bos.toByteArray();
+        Random r = new Random(7);
+        int failed = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] a = ArchiveMutator.mutate(archive, r);
+            try {
+                decodeAll(a, r.nextBoolean() ? FLAGS : -1);
+            } catch (ArchiveFormatException e) {
+                assertThat(e.getMessage()).contains("offset").doesNotContain("\n");
+                failed++;
+            }
+        }
+        assertThat(failed).isGreaterThan(2500);
     }
 }

@@ -1,6 +1,7 @@
 package org.jcasync.tree;
 
 import org.jcasync.catar.ArchiveFormatException;
+import org.jcasync.catar.ArchiveMutator;
 import org.jcasync.catar.CatarDecoder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -168,5 +169,26 @@ class TreeExtractorTest {
         assertThatThrownBy(() -> extract(new byte[0], t, DEFAULTS)).isInstanceOf(ArchiveFormatException.class)
                 .hasMessageContaining("archive truncated: missing record");
         assertThat(t).doesNotExist();
+    }
+
+    @Test
+    void hostileArchivesFailCleanlyAndLeaveNoTemporaryEntry() throws IOException {
+        byte[] a = archive(source());
+        Path t = tmp.resolve("t");
+        extract(a, t, DEFAULTS);
+        Random r = new Random(3);
+        int failed = 0;
+        for (int i = 0; i < 150; i++) {
+            byte[] hostile = ArchiveMutator.mutate(a, r);
+            try {
+                extract(hostile, t, DEFAULTS);
+            } catch (IOException e) {
+                assertThat(e.getMessage()).doesNotContain("\n");
+                failed++;
+            }
+            assertThat(names(t)).noneMatch(n -> n.contains(".#"));
+        }
+        assertThat(failed).isGreaterThan(100);
+        assertThat(names(tmp)).allMatch(n -> n.startsWith("src") || n.startsWith("t"));
     }
 }
