@@ -109,8 +109,8 @@ final class ContentWriter {
                 // Compare while the payload streams past; stop at the first block that differs.
                 while (pos < size) {
                     int want = (int) Math.min(PayloadIo.BUF, size - pos);
-                    io.readPayload(payload, want, where);
-                    if (!io.equalsAt(sourceFd, pos, want, where)) {
+                    io.readPayload(payload, want, e);
+                    if (!io.equalsAt(sourceFd, pos, want, e)) {
                         pending = true;
                         break;
                     }
@@ -131,7 +131,7 @@ final class ContentWriter {
             installer.building(dir.fd, tmp);
             metadata.early(out, e);
             if (same > 0) {
-                io.copyPrefix(sourceFd, out, same, where);
+                io.copyPrefix(sourceFd, out, same, e);
                 if (seedIndex >= 0) {
                     stats.bytesFromSeeds += same;
                     stats.fromSeed++;
@@ -142,13 +142,13 @@ final class ContentWriter {
             if (pending) {
                 // The buffer holds the block at pos that differed (already read from the payload).
                 int len = (int) Math.min(PayloadIo.BUF, size - pos);
-                io.writeBlock(out, len, opts.punchHoles(), where);
+                io.writeBlock(out, len, opts.punchHoles(), e);
                 pos += len;
             }
             while (pos < size) {
                 int want = (int) Math.min(PayloadIo.BUF, size - pos);
-                io.readPayload(payload, want, where);
-                io.writeBlock(out, want, opts.punchHoles(), where);
+                io.readPayload(payload, want, e);
+                io.writeBlock(out, want, opts.punchHoles(), e);
                 pos += want;
             }
             stats.bytesWritten += size - same;
@@ -164,7 +164,7 @@ final class ContentWriter {
     private void installFile(EntryContext e, byte[] tmp, int out) throws IOException {
         Stat st = Posix.stat(out, SELF, e.where());
         metadata.apply(e, out, tmp, st);
-        installer.installBuilt(e.dirFd(), tmp, e.name(), e.where());
+        installer.installBuilt(e, tmp);
         // chattr last: an immutable file could not have been renamed over.
         metadata.finish(out, e, e.dir());
         stats.written++;
@@ -197,7 +197,7 @@ final class ContentWriter {
         if (opts.hardlink() && metadata.equalTo(sourceFd, e, seedStat)
                 && Posix.tryLinkAt(e.dir().seedFds[seedIndex], e.name(), dirFd, tmp) == 0) {
             installer.building(dirFd, tmp);
-            installer.installBuilt(dirFd, tmp, e.name(), e.where());
+            installer.installBuilt(e, tmp);
             stats.hardlinked++;
             stats.written++;
         } else {
@@ -215,7 +215,7 @@ final class ContentWriter {
             installer.building(e.dirFd(), tmp);
             metadata.early(out, e);
             if (!(opts.reflink() && FileIo.tryClone(out, sourceFd) == 0)) {
-                io.copyPrefix(sourceFd, out, size, e.where());
+                io.copyPrefix(sourceFd, out, size, e);
             }
             installFile(e, tmp, out);
         } finally {
@@ -257,7 +257,7 @@ final class ContentWriter {
         }
         installer.building(e.dirFd(), tmp);
         metadata.apply(e, -1, tmp, Posix.stat(e.dirFd(), tmp, where));
-        installer.installBuilt(e.dirFd(), tmp, name, where);
+        installer.installBuilt(e, tmp);
         stats.written++;
     }
 

@@ -53,14 +53,20 @@ final class EntryInstaller {
         tempName = tmp;
     }
 
-    /** Renames the entry being built, {@code tmp}, over {@code name}, and forgets it. */
-    void installBuilt(int dirFd, byte[] tmp, byte[] name, String where) throws IOException {
-        install(dirFd, tmp, name, where);
+    /** Renames the entry being built, {@code tmp}, over the name of entry {@code e}, and forgets it. */
+    void installBuilt(EntryContext e, byte[] tmp) throws IOException {
+        install(e, tmp);
         tempName = null;
     }
 
-    /** Renames the finished temporary entry over {@code name}, swapping with a directory in the way. */
-    void install(int dirFd, byte[] tmp, byte[] name, String where) throws IOException {
+    /**
+     * Renames the finished temporary entry {@code tmp} over the name of entry {@code e} in its directory, swapping
+     * with a directory in the way.
+     */
+    void install(EntryContext e, byte[] tmp) throws IOException {
+        int dirFd = e.dirFd();
+        byte[] name = e.name();
+        String where = e.where();
         int r = Posix.tryRenameAt(dirFd, tmp, name, 0);
         if (r == -Posix.EPERM && undoImmutable) {
             dropImmutable(dirFd, name);

@@ -60,7 +60,9 @@ final class FsSpecificAttributes {
      * Gives the regular file or directory {@code fd}, on a file system of type {@code magic}, the archive's FAT
      * attributes; returns whether they changed.
      */
-    boolean restoreFatAttributes(int fd, CatarEntry n, long magic, String where) throws IOException {
+    boolean restoreFatAttributes(int fd, EntryContext e, long magic) throws IOException {
+        CatarEntry n = e.entry();
+        String where = e.where();
         if ((replay & FeatureFlags.WITH_FAT_ATTRS) == 0) {
             return false;
         }
@@ -93,7 +95,9 @@ final class FsSpecificAttributes {
      * subvolume exactly when the archive says so, and gives a subvolume the archive's read-only state; returns
      * whether that changed.
      */
-    boolean restoreSubvolume(int fd, CatarEntry n, long magic, long ino, String where) throws IOException {
+    boolean restoreSubvolume(int fd, EntryContext e, long magic, long ino) throws IOException {
+        CatarEntry n = e.entry();
+        String where = e.where();
         if ((replay & FeatureFlags.WITH_SUBVOLUME) == 0) {
             return false;
         }

@@ -65,7 +65,9 @@ final class IdMapper {
      * one, as for the owner. (Decimal names, which casync writes for unknown ids without numeric ids, are not valid
      * user names: the decoder refuses them, as casync's does.)
      */
-    long aclId(CatarEntry n, long id, byte[] name, boolean user, String where) throws IOException {
+    long aclId(EntryContext e, long id, byte[] name, boolean user) throws IOException {
+        CatarEntry n = e.entry();
+        String where = e.where();
         boolean ids = (n.featureFlags() & FeatureFlags.NUMERIC_IDS) != 0;
         if (name != null && ((replay & FeatureFlags.WITH_USER_NAMES) != 0 || !ids)) {
             long v = user ? UserDb.uidOf(name) : UserDb.gidOf(name);

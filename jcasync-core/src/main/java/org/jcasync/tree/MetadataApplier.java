@@ -63,8 +63,7 @@ final class MetadataApplier {
     void early(int fd, EntryContext e) throws IOException {
         CatarEntry n = e.entry();
         if ((replay & FeatureFlags.WITH_CHATTR) != 0) {
-            maskFlags(fd, FeatureFlags.toChattr(n.entryFlags()),
-                    FeatureFlags.toChattr(replay) & APPLY_EARLY_FS_FL, e.where());
+            maskFlags(fd, FeatureFlags.toChattr(n.entryFlags()), FeatureFlags.toChattr(replay) & APPLY_EARLY_FS_FL, e);
         }
         if ((replay & FeatureFlags.WITH_QUOTA_PROJID) != 0 && n.quotaProjid() >= 0
                 && FileAttributes.projectId(fd, e.where()) != n.quotaProjid()) {
@@ -188,20 +187,20 @@ final class MetadataApplier {
             // from the ENTRY mode, applied above. No ACL records means the minimal ACL: no xattr (which also drops
             // what a new file inherited from its directory's default ACL).
             PosixAcl.IdDecoder decoder = aclIds(e);
-            changed |= setOrRemove(fd, ACL_ACCESS, PosixAcl.accessXattr(n.acl(), n.mode(), decoder), where);
+            changed |= setOrRemove(fd, ACL_ACCESS, PosixAcl.accessXattr(n.acl(), n.mode(), decoder), e);
             if (st.type() == S_IFDIR) {
-                changed |= setOrRemove(fd, ACL_DEFAULT, PosixAcl.defaultXattr(n.acl(), decoder), where);
+                changed |= setOrRemove(fd, ACL_DEFAULT, PosixAcl.defaultXattr(n.acl(), decoder), e);
             }
         }
         if ((replay & FeatureFlags.WITH_FCAPS) != 0 && st.type() == S_IFREG) {
-            changed |= setOrRemove(fd, FCAPS, n.fcaps(), where);
+            changed |= setOrRemove(fd, FCAPS, n.fcaps(), e);
         }
         changed |= selinux(e, fd, null);
         return changed;
     }
 
     private PosixAcl.IdDecoder aclIds(EntryContext e) {
-        return (id, name, user) -> ids.aclId(e.entry(), id, name, user, e.where());
+        return (id, name, user) -> ids.aclId(e, id, name, user);
     }
 
     /**
@@ -231,7 +230,8 @@ final class MetadataApplier {
     }
 
     /** Sets the xattr {@code name} to {@code want}, or removes it when null; true if it changed. */
-    private static boolean setOrRemove(int fd, byte[] name, byte[] want, String where) throws IOException {
+    private static boolean setOrRemove(int fd, byte[] name, byte[] want, EntryContext e) throws IOException {
+        String where = e.where();
         byte[] have = Xattrs.get(fd, name, where);
         if (Arrays.equals(have, want)) {
             return false;
@@ -283,10 +283,10 @@ final class MetadataApplier {
      */
     boolean finish(int fd, EntryContext e, ExtractDir on) throws IOException {
         if ((replay & FeatureFlags.WITH_CHATTR) != 0) {
-            maskFlags(fd, FeatureFlags.toChattr(e.entry().entryFlags()), FeatureFlags.toChattr(replay), e.where());
+            maskFlags(fd, FeatureFlags.toChattr(e.entry().entryFlags()), FeatureFlags.toChattr(replay), e);
         }
         return (replay & FeatureFlags.WITH_FAT_ATTRS) != 0
-                && fsAttributes.restoreFatAttributes(fd, e.entry(), on.magic(), e.where());
+                && fsAttributes.restoreFatAttributes(fd, e, on.magic());
     }
 
     /** {@link #finish} of an existing regular file kept in place (opened again: the compared one is read-only). */
@@ -309,12 +309,14 @@ final class MetadataApplier {
     boolean finishDirectory(ExtractDir d, long ino) throws IOException {
         boolean changed = finish(d.fd, d.self, d);
         if (fsAttributes.needsMagic()) {
-            changed |= fsAttributes.restoreSubvolume(d.fd, d.self.entry(), d.magic(), ino, d.where());
+            changed |= fsAttributes.restoreSubvolume(d.fd, d.self, d.magic(), ino);
         }
         return changed;
     }
 
-    private static void maskFlags(int fd, int value, int mask, String where) throws IOException {
+    /** Sets the chattr flags {@code mask} of {@code fd} as in {@code value}, the others as they are. */
+    private static void maskFlags(int fd, int value, int mask, EntryContext e) throws IOException {
+        String where = e.where();
         if (mask == 0) {
             return;
         }

@@ -24,20 +24,21 @@ final class PayloadIo {
     /** What a file holds where {@link #buf} goes, or a block being copied. */
     private final byte[] cmp = new byte[BUF];
 
-    /** Reads exactly {@code len} payload bytes into {@link #buf}. */
-    void readPayload(InputStream in, int len, String where) throws IOException {
+    /** Reads exactly {@code len} bytes of entry {@code e}'s payload into {@link #buf}. */
+    void readPayload(InputStream in, int len, EntryContext e) throws IOException {
         int got = 0;
         while (got < len) {
             int r = in.read(buf, got, len - got);
             if (r < 0) {
-                throw new IOException(where + ": archive ends inside the file's payload");
+                throw new IOException(e.where() + ": archive ends inside the file's payload");
             }
             got += r;
         }
     }
 
     /** Whether file {@code fd} holds {@code buf[0, len)} at {@code pos}. */
-    boolean equalsAt(int fd, long pos, int len, String where) throws IOException {
+    boolean equalsAt(int fd, long pos, int len, EntryContext e) throws IOException {
+        String where = e.where();
         int got = 0;
         while (got < len) {
             int r = FileIo.pread(fd, cmp, got, len - got, pos + got, where);
@@ -49,8 +50,9 @@ final class PayloadIo {
         return Arrays.equals(buf, 0, len, cmp, 0, len);
     }
 
-    /** Copies the first {@code len} bytes of {@code src} to {@code dst}, whose position then is {@code len}. */
-    void copyPrefix(int src, int dst, long len, String where) throws IOException {
+    /** Copies the first {@code len} bytes of {@code src} to {@code dst} (then at position {@code len}) for {@code e}. */
+    void copyPrefix(int src, int dst, long len, EntryContext e) throws IOException {
+        String where = e.where();
         if (FileIo.copyRange(src, dst, len, where)) {
             FileIo.seekRelative(dst, len, where);
             return;
@@ -67,7 +69,8 @@ final class PayloadIo {
     }
 
     /** Writes {@code buf[0, len)} at the current position, seeking over whole 4 KiB blocks of zeros if asked. */
-    void writeBlock(int fd, int len, boolean holes, String where) throws IOException {
+    void writeBlock(int fd, int len, boolean holes, EntryContext e) throws IOException {
+        String where = e.where();
         byte[] b = buf;
         if (!holes) {
             FileIo.writeFully(fd, b, 0, len, where);

@@ -240,7 +240,7 @@ public final class TreeExtractor {
             boolean changed = metadata.apply(d.self, d.fd, SELF, st);
             boolean swapped = d.parent() != null && d.tempName != null;
             if (swapped) {
-                installer.install(d.parent().fd, d.tempName, d.self.name(), d.where());
+                installer.install(d.self, d.tempName);
             }
             changed |= metadata.finishDirectory(d, st.ino());
             if (swapped || d.created) {

@@ -38,12 +38,12 @@ class EntryInstallerTest {
         Files.writeString(d.resolve("g/sub/x"), "x");
         Files.writeString(d.resolve(".#g"), "file instead of a directory");
         EntryInstaller installer = new EntryInstaller(false);
-        int fd = Posix.openDirectory(d.toString());
+        ExtractDir dir = TreeParts.open(d);
         try {
-            installer.install(fd, bytes(".#new"), bytes("f"), d + "/f");
-            installer.install(fd, bytes(".#g"), bytes("g"), d + "/g");
+            installer.install(TreeParts.in(dir, TreeParts.file("f", 0644, 3)), bytes(".#new"));
+            installer.install(TreeParts.in(dir, TreeParts.file("g", 0644, 27)), bytes(".#g"));
         } finally {
-            Posix.close(fd);
+            dir.close();
         }
         assertThat(Files.readString(d.resolve("f"))).isEqualTo("new");
         assertThat(Files.readString(d.resolve("g"))).isEqualTo("file instead of a directory");
@@ -84,13 +84,13 @@ class EntryInstallerTest {
         // once installed, it is no longer removed
         Files.writeString(d.resolve(".#y"), "y");
         installer = new EntryInstaller(false);
-        fd = Posix.openDirectory(d.toString());
+        ExtractDir dir = TreeParts.open(d);
         try {
-            installer.building(fd, bytes(".#y"));
-            installer.installBuilt(fd, bytes(".#y"), bytes("y"), d + "/y");
+            installer.building(dir.fd, bytes(".#y"));
+            installer.installBuilt(TreeParts.in(dir, TreeParts.file("y", 0644, 1)), bytes(".#y"));
             installer.abandon();
         } finally {
-            Posix.close(fd);
+            dir.close();
         }
         assertThat(TreeParts.names(d)).containsExactly("kept", "y");
     }

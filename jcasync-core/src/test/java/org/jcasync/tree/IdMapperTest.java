@@ -55,13 +55,13 @@ class IdMapperTest {
         CatarEntry n = new CatarEntry(bytes("f"), bytes("f"), 2, 0, namesOnly, 0100644, 0, 0, 0, 0, null, null,
                 List.of(), List.of(), null, null, -1, null, -1, -1, 0, new byte[0]);
         IdMapper m = new IdMapper(FeatureFlags.replay(namesOnly, -1), 0, 0);
-        assertThat(m.aclId(n, 0, bytes("root"), true, "/t/f")).isZero();
-        assertThatThrownBy(() -> m.aclId(n, 0, bytes("no-such-group-here"), false, "/t/f"))
+        EntryContext e = new EntryContext(null, bytes("f"), n, "/t/f");
+        assertThat(m.aclId(e, 0, bytes("root"), true)).isZero();
+        assertThatThrownBy(() -> m.aclId(e, 0, bytes("no-such-group-here"), false))
                 .isInstanceOf(IOException.class)
                 .hasMessage("/t/f: unknown group 'no-such-group-here' in POSIX ACL");
         // with stored ids an unknown name falls back to the id
-        CatarEntry withIds = TreeParts.file("f", 0644, 0);
-        assertThat(new IdMapper(REPLAY, 0, 0).aclId(withIds, 42, bytes("no-such-group-here"), false, "/t/f"))
-                .isEqualTo(42);
+        EntryContext withIds = new EntryContext(null, bytes("f"), TreeParts.file("f", 0644, 0), "/t/f");
+        assertThat(new IdMapper(REPLAY, 0, 0).aclId(withIds, 42, bytes("no-such-group-here"), false)).isEqualTo(42);
     }
 }
