@@ -13,7 +13,6 @@ import java.util.List;
 
 import static org.jcasync.catar.CatarFormat.le64;
 import static org.jcasync.catar.CatarFormat.typeName;
-import static org.jcasync.catar.FieldRules.limit;
 import static org.jcasync.catar.FieldRules.str;
 import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
 import static org.jcasync.format.FileMode.S_IFBLK;

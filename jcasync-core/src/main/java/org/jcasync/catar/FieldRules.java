@@ -132,7 +132,7 @@ final class FieldRules {
         }
     }
 
-    /** Whether {@code b[0, len)} ends with its only NUL byte: a C string (label, target) with nothing after it. */
+    /** Whether {@code b} ends with its only NUL byte: a C string (label, target) with nothing after it. */
     static boolean isCString(byte[] b) {
         return b[b.length - 1] == 0 && indexOf(b, 0, b.length - 1) < 0;
     }

@@ -1,7 +1,6 @@
 package org.jcasync.tree;
 
 import org.jcasync.catar.CatarEntry;
-import org.jcasync.internal.fs.Posix;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;

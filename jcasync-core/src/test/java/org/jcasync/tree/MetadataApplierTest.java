@@ -5,7 +5,6 @@ import org.jcasync.catar.CatarEntry.Xattr;
 import org.jcasync.format.FeatureFlags;
 import org.jcasync.internal.fs.FileAttributes;
 import org.jcasync.internal.fs.Posix;
-import org.jcasync.internal.fs.Posix.Stat;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
