@@ -1,6 +1,6 @@
 package org.jcasync.catar;
 
-import org.jcasync.internal.fs.FileMeta;
+import org.jcasync.internal.fs.Posix;
 
 /** A path inside an archive, as casync takes one ({@code extract X.catar DIR PATH}, {@code list X.catar PATH}). */
 public final class ArchivePath {
@@ -24,7 +24,7 @@ public final class ArchivePath {
                 b.append(c);
             }
         }
-        return b.isEmpty() ? null : b.toString().getBytes(FileMeta.pathCharset());
+        return b.isEmpty() ? null : b.toString().getBytes(Posix.pathCharset());
     }
 
     /** True when {@code path} is {@code seek} or below it (any path is within a null {@code seek}). */

@@ -1,14 +1,18 @@
 package org.jcasync.catar;
 
+import org.jcasync.catar.CatarEntry.AclRecord;
 import org.jcasync.format.FeatureFlags;
-import org.jcasync.internal.fs.FileMeta;
+import org.jcasync.format.XattrNames;
+import org.jcasync.internal.fs.FileAttributes;
+import org.jcasync.internal.fs.FileSystems;
 import org.jcasync.internal.fs.Posix;
+import org.jcasync.internal.fs.UserDb;
+import org.jcasync.internal.fs.Xattrs;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -23,16 +27,17 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import static org.jcasync.internal.fs.Posix.S_IFMT;
-import static org.jcasync.internal.fs.Posix.S_IFSOCK;
-import static org.jcasync.internal.fs.Posix.S_IFLNK;
-import static org.jcasync.internal.fs.Posix.S_IFREG;
-import static org.jcasync.internal.fs.Posix.S_IFBLK;
-import static org.jcasync.internal.fs.Posix.S_IFDIR;
-import static org.jcasync.internal.fs.Posix.S_IFCHR;
-import static org.jcasync.internal.fs.Posix.S_IFIFO;
+import static org.jcasync.format.FileMode.S_IFMT;
+import static org.jcasync.format.FileMode.S_IFSOCK;
+import static org.jcasync.format.FileMode.S_IFLNK;
+import static org.jcasync.format.FileMode.S_IFREG;
+import static org.jcasync.format.FileMode.S_IFBLK;
+import static org.jcasync.format.FileMode.S_IFDIR;
+import static org.jcasync.format.FileMode.S_IFCHR;
+import static org.jcasync.format.FileMode.S_IFIFO;
 import static org.jcasync.format.FeatureFlags.WITH_SYMLINKS;
 import static org.jcasync.format.FeatureFlags.WITH_DEVICE_NODES;
 import static org.jcasync.format.FeatureFlags.WITH_FIFOS;
@@ -66,30 +71,18 @@ import static org.jcasync.format.FeatureFlags.NUMERIC_IDS;
  * for every kind of file, as libselinux's {@code lgetfilecon} reports it without label translation.
  */
 public final class CatarEncoder {
-    /** chattr's nodump flag (linux/fs.h). */
-    private static final int FS_NODUMP_FL = 0x40;
 
-    // statfs magics (linux/magic.h).
-    private static final long EXT4_SUPER_MAGIC = 0xef53L;
-    private static final long XFS_SUPER_MAGIC = 0x58465342L;
-    private static final long FUSE_SUPER_MAGIC = 0x65735546L;
-    private static final long MSDOS_SUPER_MAGIC = 0x4d44L;
-    private static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
-    /** The inode number of the root directory of every btrfs subvolume (BTRFS_FIRST_FREE_OBJECTID). */
-    private static final long BTRFS_SUBVOLUME_ROOT_INO = 256;
     /** Virtual API file systems whose contents casync does not archive. */
     private static final long[] API_FS = {0x42494e4dL, 0x63677270L, 0x27e0ebL, 0x62656570L, 0x64626720L, 0x1cd1L,
         0xde5e81e4L, 0x65735543L, 0x958458f6L, 0x19800202L, 0x6e667364L, 0x9fa0L, 0x6165676cL, 0x67596969L,
         0x73636673L, 0xf97cff8cL, 0x43415d53L, 0x62656572L};
 
     private static final String ATTRS = "unix:mode,uid,gid,rdev,dev,ino,size,lastModifiedTime";
-    private static final byte[] USER_PREFIX = "user.".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] TRUSTED_PREFIX = "trusted.".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] FCAPS_NAME = "security.capability".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] SELINUX_NAME = "security.selinux".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] FCAPS_NAME = XattrNames.CAPABILITY.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SELINUX_NAME = XattrNames.SELINUX.getBytes(StandardCharsets.US_ASCII);
     private static final byte[] EXCLUDE_FILE_NAME = ExcludeMatcher.FILE_NAME.getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ACL_ACCESS = "system.posix_acl_access".getBytes(StandardCharsets.US_ASCII);
-    private static final byte[] ACL_DEFAULT = "system.posix_acl_default".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ACL_ACCESS = XattrNames.ACL_ACCESS.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ACL_DEFAULT = XattrNames.ACL_DEFAULT.getBytes(StandardCharsets.US_ASCII);
 
     private final long flags;
     private final long granularity;
@@ -156,8 +149,8 @@ public final class CatarEncoder {
         }
         out = new Out(sink);
         try {
-            n.fd = FileMeta.open(root.toAbsolutePath(), true);
-            n.magic = FileMeta.fsMagic(n.fd, root) & 0xffffffffL;
+            n.fd = Posix.open(root.toAbsolutePath(), true);
+            n.magic = FileSystems.magic(n.fd, root.toString());
             encodeNode(n, 0);
             out.flush();
             return out.pos;
@@ -209,7 +202,7 @@ public final class CatarEncoder {
 
         void close() {
             if (fd >= 0) {
-                FileMeta.close(fd);
+                Posix.close(fd);
                 fd = -1;
             }
         }
@@ -245,7 +238,7 @@ public final class CatarEncoder {
         GoodbyeTable table = new GoodbyeTable();
         if (enumerate(dir)) {
             List<byte[]> names = new ArrayList<>();
-            Map<byte[], String> strings = new java.util.IdentityHashMap<>();
+            Map<byte[], String> strings = new IdentityHashMap<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir.path)) {
                 for (Path p : ds) {
                     String s = p.getFileName().toString();
@@ -265,8 +258,8 @@ public final class CatarEncoder {
                 Node child = new Node(p, Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS));
                 try {
                     if (child.regOrDir()) {
-                        child.fd = FileMeta.open(p, child.type() == S_IFDIR);
-                        child.magic = child.dev == dir.dev ? dir.magic : FileMeta.fsMagic(child.fd, p) & 0xffffffffL;
+                        child.fd = Posix.open(p, child.type() == S_IFDIR);
+                        child.magic = child.dev == dir.dev ? dir.magic : FileSystems.magic(child.fd, p.toString());
                     } else {
                         child.magic = dir.magic;
                     }
@@ -295,7 +288,7 @@ public final class CatarEncoder {
                 || (flags & WITH_SOCKETS) == 0 && t == S_IFSOCK) {
             return false;
         }
-        if ((flags & FeatureFlags.EXCLUDE_NODUMP) != 0 && (chattr(child) & FS_NODUMP_FL) != 0) {
+        if ((flags & FeatureFlags.EXCLUDE_NODUMP) != 0 && (chattr(child) & FileAttributes.FS_NODUMP_FL) != 0) {
             return false;
         }
         if ((flags & FeatureFlags.EXCLUDE_SUBMOUNTS) != 0) {
@@ -347,7 +340,7 @@ public final class CatarEncoder {
             return 0;
         }
         if (n.chattr < 0) {
-            n.chattr = FileMeta.chattrFlags(n.fd, n.path) & 0x7fffffff;
+            n.chattr = FileAttributes.chattrFlags(n.fd, n.path.toString()) & 0x7fffffff;
         }
         return n.chattr;
     }
@@ -386,13 +379,14 @@ public final class CatarEncoder {
         int chattr = chattr(n);
         int fatAttrs = 0;
         if ((flags & WITH_FAT_ATTRS) != 0 && regOrDir
-                && (n.magic == MSDOS_SUPER_MAGIC || n.magic == FUSE_SUPER_MAGIC)) {
-            fatAttrs = Posix.getFatAttributes(n.fd, n.path.toString());
+                && (n.magic == FileSystems.MSDOS_SUPER_MAGIC || n.magic == FileSystems.FUSE_SUPER_MAGIC)) {
+            fatAttrs = FileAttributes.fatAttributes(n.fd, n.path.toString());
         }
         long subvolume = 0;
-        if ((flags & FeatureFlags.WITH_SUBVOLUME) != 0 && t == S_IFDIR && n.magic == BTRFS_SUPER_MAGIC
-                && n.ino == BTRFS_SUBVOLUME_ROOT_INO) {
-            boolean readOnly = (Posix.subvolumeFlags(n.fd, n.path.toString()) & Posix.BTRFS_SUBVOL_RDONLY) != 0;
+        if ((flags & FeatureFlags.WITH_SUBVOLUME) != 0 && t == S_IFDIR && n.magic == FileSystems.BTRFS_SUPER_MAGIC
+                && n.ino == FileSystems.BTRFS_SUBVOLUME_ROOT_INO) {
+            boolean readOnly = (FileSystems.subvolumeFlags(n.fd, n.path.toString())
+                    & FileSystems.BTRFS_SUBVOL_RDONLY) != 0;
             subvolume = FeatureFlags.WITH_SUBVOLUME | (readOnly ? FeatureFlags.WITH_SUBVOLUME_RO : 0);
         }
         List<byte[][]> xattrs = new ArrayList<>();
@@ -401,10 +395,10 @@ public final class CatarEncoder {
         byte[] aclAccess = null;
         byte[] aclDefault = null;
         if ((flags & (WITH_XATTRS | WITH_FCAPS | WITH_SELINUX | FeatureFlags.WITH_ACL)) != 0) {
-            for (byte[] name : FileMeta.listXattrs(n.path)) {
+            for (byte[] name : Xattrs.list(n.path)) {
                 boolean fc = t == S_IFREG && Arrays.equals(name, FCAPS_NAME);
                 if ((flags & WITH_SELINUX) != 0 && Arrays.equals(name, SELINUX_NAME)) {
-                    selinux = selinuxLabel(FileMeta.getXattr(n.path, name));
+                    selinux = XattrNames.selinuxLabel(Xattrs.get(n.path, name));
                     continue;
                 }
                 if (t == S_IFLNK) {
@@ -414,22 +408,22 @@ public final class CatarEncoder {
                     // A file without the xattr has the minimal ACL its mode expresses, which casync stores nothing
                     // for; a default ACL only counts on directories (as libacl's acl_get_file reads it).
                     if (Arrays.equals(name, ACL_ACCESS)) {
-                        aclAccess = FileMeta.getXattr(n.path, name);
+                        aclAccess = Xattrs.get(n.path, name);
                         continue;
                     }
                     if (Arrays.equals(name, ACL_DEFAULT)) {
-                        aclDefault = t == S_IFDIR ? FileMeta.getXattr(n.path, name) : null;
+                        aclDefault = t == S_IFDIR ? Xattrs.get(n.path, name) : null;
                         continue;
                     }
                 }
-                if ((flags & (WITH_XATTRS | WITH_FCAPS)) == 0 || !(storedXattr(name) || fc)) {
+                if ((flags & (WITH_XATTRS | WITH_FCAPS)) == 0 || !(XattrNames.isStored(name) || fc)) {
                     continue;
                 }
                 if (!regOrDir) {
                     // casync reads these through an O_PATH descriptor, which the kernel may refuse: not exact yet
                     unsupported(n, "extended attributes on special files");
                 }
-                byte[] value = FileMeta.getXattr(n.path, name);
+                byte[] value = Xattrs.get(n.path, name);
                 if (value == null) {
                     continue;
                 }
@@ -441,7 +435,7 @@ public final class CatarEncoder {
             }
             xattrs.sort((x, y) -> Arrays.compareUnsigned(x[0], y[0]));
         }
-        List<CatarDecoder.AclRecord> acl = List.of();
+        List<AclRecord> acl = List.of();
         if (aclAccess != null || aclDefault != null) {
             try {
                 acl = PosixAcl.toRecords(aclAccess, aclDefault, (id, user) -> aclQualifier(n, id, user));
@@ -457,10 +451,10 @@ public final class CatarEncoder {
             user = name(n, n.uid, true);
             group = name(n, n.gid, false);
         }
-        int projid = 0;
-        if ((flags & WITH_QUOTA_PROJID) != 0 && regOrDir
-                && (n.magic == EXT4_SUPER_MAGIC || n.magic == XFS_SUPER_MAGIC || n.magic == FUSE_SUPER_MAGIC)) {
-            projid = FileMeta.projectId(n.fd, n.path);
+        long projid = 0;
+        if ((flags & WITH_QUOTA_PROJID) != 0 && regOrDir && (n.magic == FileSystems.EXT4_SUPER_MAGIC
+                || n.magic == FileSystems.XFS_SUPER_MAGIC || n.magic == FileSystems.FUSE_SUPER_MAGIC)) {
+            projid = Math.max(0, FileAttributes.projectId(n.fd, n.path.toString())); // casync: 0 where unsupported
         }
         long uid = 0;
         long gid = 0;
@@ -505,7 +499,7 @@ public final class CatarEncoder {
                 out.write(x[1]);
             }
         }
-        for (CatarDecoder.AclRecord r : acl) {
+        for (AclRecord r : acl) {
             out.header(CatarFormat.HEADER_SIZE + r.body().length, r.type());
             out.write(r.body());
         }
@@ -520,43 +514,8 @@ public final class CatarEncoder {
         }
         if (projid != 0) {
             out.header(CatarFormat.QUOTA_PROJID_SIZE, CatarFormat.QUOTA_PROJID);
-            out.le64(projid & 0xffffffffL);
+            out.le64(projid);
         }
-    }
-
-    /**
-     * What libselinux's {@code lgetfilecon}/{@code fgetfilecon} make of a {@code security.selinux} value, as casync
-     * ({@code ca_encoder_node_read_selinux_label}) stores it: no label for a missing or empty value, else the bytes
-     * before the first NUL (the kernel's labels end with one; casync writes its own).
-     */
-    static byte[] selinuxLabel(byte[] value) {
-        if (value == null || value.length == 0) {
-            return null;
-        }
-        int end = 0;
-        while (end < value.length && value[end] != 0) {
-            end++;
-        }
-        return Arrays.copyOf(value, end);
-    }
-
-    /** casync's {@code ca_xattr_name_store}: valid {@code ns.name} names in the user. and trusted. namespaces. */
-    static boolean storedXattr(byte[] name) {
-        int dot = -1;
-        for (int i = 0; i < name.length; i++) {
-            if (name[i] == '.') {
-                dot = i;
-                break;
-            }
-        }
-        if (dot <= 0 || dot == name.length - 1 || name.length > 255) {
-            return false;
-        }
-        return startsWith(name, USER_PREFIX) || startsWith(name, TRUSTED_PREFIX);
-    }
-
-    private static boolean startsWith(byte[] b, byte[] prefix) {
-        return b.length >= prefix.length && Arrays.equals(b, 0, prefix.length, prefix, 0, prefix.length);
     }
 
     private long mode(Node n) {
@@ -583,7 +542,7 @@ public final class CatarEncoder {
         long sec = i.getEpochSecond();
         long nsec = i.getNano();
         if (sec < -9_000_000_000L || sec > 9_000_000_000L) {
-            long[] t = FileMeta.mtime(n.path); // beyond 1677..2262 java.nio rounds to microseconds
+            long[] t = Posix.mtime(n.path); // beyond 1677..2262 java.nio rounds to microseconds
             sec = t[0];
             nsec = t[1];
         }
@@ -622,7 +581,7 @@ public final class CatarEncoder {
         Map<Integer, byte[]> cache = user ? userNames : groupNames;
         byte[] name = cache.get(id);
         if (name == null) {
-            name = user ? FileMeta.userName(id) : FileMeta.groupName(id);
+            name = user ? UserDb.userName(id) : UserDb.groupName(id);
             cache.put(id, name == null ? NONE : name);
         }
         if (name != NONE && name != null) {
@@ -688,9 +647,9 @@ public final class CatarEncoder {
     private static byte[] nameBytes(Path p, String s) throws IOException {
         if (s.indexOf('\uFFFD') >= 0) {
             throw new FileSystemException(p.toString(), null,
-                    "name is not valid " + FileMeta.pathCharset() + " and cannot be archived exactly yet");
+                    "name is not valid " + Posix.pathCharset() + " and cannot be archived exactly yet");
         }
-        return s.getBytes(FileMeta.pathCharset());
+        return s.getBytes(Posix.pathCharset());
     }
 
     /** A buffered sink that counts its position. */

@@ -61,4 +61,36 @@ public final class CatarFormat {
 
     private CatarFormat() {
     }
+
+    private static final long[] TYPES = {ENTRY, USER, GROUP, XATTR, ACL_USER, ACL_GROUP, ACL_GROUP_OBJ, ACL_DEFAULT,
+        ACL_DEFAULT_USER, ACL_DEFAULT_GROUP, SELINUX, FCAPS, QUOTA_PROJID, SYMLINK, DEVICE, PAYLOAD, FILENAME, GOODBYE};
+    private static final String[] TYPE_NAMES = {"ENTRY", "USER", "GROUP", "XATTR", "ACL_USER", "ACL_GROUP",
+        "ACL_GROUP_OBJ", "ACL_DEFAULT", "ACL_DEFAULT_USER", "ACL_DEFAULT_GROUP", "SELINUX", "FCAPS", "QUOTA_PROJID",
+        "SYMLINK", "DEVICE", "PAYLOAD", "FILENAME", "GOODBYE"};
+
+    /** The record type's name, or its hex value. */
+    public static String typeName(long type) {
+        for (int i = 0; i < TYPES.length; i++) {
+            if (TYPES[i] == type) {
+                return TYPE_NAMES[i];
+            }
+        }
+        return String.format("0x%016x", type);
+    }
+
+    /** The little-endian 64-bit value at {@code b[off]}. */
+    static long le64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = v << 8 | (b[off + i] & 0xffL);
+        }
+        return v;
+    }
+
+    /** Stores {@code v} little-endian at {@code b[off]}. */
+    static void putLe64(byte[] b, int off, long v) {
+        for (int i = 0; i < 8; i++) {
+            b[off + i] = (byte) (v >>> (8 * i));
+        }
+    }
 }

@@ -1,6 +1,6 @@
 package org.jcasync.catar;
 
-import org.jcasync.catar.CatarDecoder.AclRecord;
+import org.jcasync.catar.CatarEntry.AclRecord;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -137,7 +137,7 @@ public final class PosixAcl {
             // The owning group is only stored with a mask: without one, stat()'s group bits are its permissions.
             if (a.groupObj != NONE && a.mask != NONE) {
                 byte[] b = new byte[8];
-                CatarDecoder.putLe64(b, 0, a.groupObj);
+                CatarFormat.putLe64(b, 0, a.groupObj);
                 out.add(new AclRecord(CatarFormat.ACL_GROUP_OBJ, b));
             }
         }
@@ -146,10 +146,10 @@ public final class PosixAcl {
             // An empty default ACL (none set) has all four missing: no record.
             if (d.userObj != NONE || d.groupObj != NONE || d.other != NONE || d.mask != NONE) {
                 byte[] b = new byte[32];
-                CatarDecoder.putLe64(b, 0, d.userObj);
-                CatarDecoder.putLe64(b, 8, d.groupObj);
-                CatarDecoder.putLe64(b, 16, d.other);
-                CatarDecoder.putLe64(b, 24, d.mask);
+                CatarFormat.putLe64(b, 0, d.userObj);
+                CatarFormat.putLe64(b, 8, d.groupObj);
+                CatarFormat.putLe64(b, 16, d.other);
+                CatarFormat.putLe64(b, 24, d.mask);
                 out.add(new AclRecord(CatarFormat.ACL_DEFAULT, b));
             }
             named(out, CatarFormat.ACL_DEFAULT_USER, d.users);
@@ -190,8 +190,8 @@ public final class PosixAcl {
     private static byte[] namedBody(Qualifier q, long permissions) {
         byte[] name = q.name();
         byte[] b = new byte[16 + (name == null ? 0 : name.length + 1)];
-        CatarDecoder.putLe64(b, 0, q.id());
-        CatarDecoder.putLe64(b, 8, permissions);
+        CatarFormat.putLe64(b, 0, q.id());
+        CatarFormat.putLe64(b, 8, permissions);
         if (name != null) {
             System.arraycopy(name, 0, b, 16, name.length);
         }
@@ -206,7 +206,7 @@ public final class PosixAcl {
 
     /** casync's {@code compare_acl_entry} on record bodies: id, unnamed before named, name (strcmp), permissions. */
     static int compareNamed(byte[] a, byte[] b) {
-        int c = Long.compareUnsigned(CatarDecoder.le64(a, 0), CatarDecoder.le64(b, 0));
+        int c = Long.compareUnsigned(CatarFormat.le64(a, 0), CatarFormat.le64(b, 0));
         if (c != 0) {
             return c;
         }
@@ -221,7 +221,7 @@ public final class PosixAcl {
                 return c;
             }
         }
-        return Long.compareUnsigned(CatarDecoder.le64(a, 8), CatarDecoder.le64(b, 8));
+        return Long.compareUnsigned(CatarFormat.le64(a, 8), CatarFormat.le64(b, 8));
     }
 
     // ---- decoding: records to xattrs ----
@@ -235,7 +235,7 @@ public final class PosixAcl {
         long groupObj = NONE;
         for (AclRecord r : records) {
             if (r.type() == CatarFormat.ACL_GROUP_OBJ) {
-                groupObj = CatarDecoder.le64(r.body(), 0);
+                groupObj = CatarFormat.le64(r.body(), 0);
             } else if (r.type() == CatarFormat.ACL_USER || r.type() == CatarFormat.ACL_GROUP) {
                 entries.add(namedEntry(r, ids));
             }
@@ -270,14 +270,14 @@ public final class PosixAcl {
             }
         }
         // casync builds the default ACL only when ACL_DEFAULT has the owner's permissions; else it stays empty.
-        if (base == null || CatarDecoder.le64(base, 0) == NONE) {
+        if (base == null || CatarFormat.le64(base, 0) == NONE) {
             return null;
         }
         List<Entry> entries = new ArrayList<>(named);
-        entries.add(Entry.of(USER_OBJ, CatarDecoder.le64(base, 0)));
-        entries.add(Entry.of(GROUP_OBJ, CatarDecoder.le64(base, 8)));
-        entries.add(Entry.of(OTHER, CatarDecoder.le64(base, 16)));
-        long mask = CatarDecoder.le64(base, 24);
+        entries.add(Entry.of(USER_OBJ, CatarFormat.le64(base, 0)));
+        entries.add(Entry.of(GROUP_OBJ, CatarFormat.le64(base, 8)));
+        entries.add(Entry.of(OTHER, CatarFormat.le64(base, 16)));
+        long mask = CatarFormat.le64(base, 24);
         if (mask != NONE) {
             entries.add(Entry.of(MASK, mask));
         }
@@ -288,8 +288,8 @@ public final class PosixAcl {
         byte[] b = r.body();
         boolean user = r.type() == CatarFormat.ACL_USER || r.type() == CatarFormat.ACL_DEFAULT_USER;
         byte[] name = b.length > 16 ? Arrays.copyOfRange(b, 16, b.length - 1) : null;
-        long id = ids.decode(CatarDecoder.le64(b, 0), name, user);
-        return new Entry(user ? USER : GROUP, (int) (CatarDecoder.le64(b, 8) & 7), id);
+        long id = ids.decode(CatarFormat.le64(b, 0), name, user);
+        return new Entry(user ? USER : GROUP, (int) (CatarFormat.le64(b, 8) & 7), id);
     }
 
     private static int le16(byte[] b, int off) {

@@ -1,5 +1,9 @@
 package org.jcasync.format;
 
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * casync's feature-flag word ({@code src/caformat.h}): which metadata an archive records, plus the EXCLUDE_* and
  * digest bits. The same word is written in index headers and in every catar ENTRY.
@@ -95,7 +99,7 @@ public final class FeatureFlags {
     public static final long DEFAULT_BLOB = EXCLUDE_NODUMP | EXCLUDE_FILE | SHA512_256;
 
     /** The {@code --with=}/{@code --without=} names in casync's order: 33 single features, then the presets. */
-    private static final java.util.LinkedHashMap<String, Long> NAMES = new java.util.LinkedHashMap<>();
+    private static final Map<String, Long> NAMES = new LinkedHashMap<>();
 
     static {
         String[] single = {"16bit-uids", "32bit-uids", "user-names", "sec-time", "usec-time", "nsec-time",
@@ -129,7 +133,7 @@ public final class FeatureFlags {
     }
 
     /** The single feature names, as {@code casync --with=help} lists them. */
-    public static java.util.List<String> singleNames() {
+    public static List<String> singleNames() {
         return NAMES.keySet().stream().limit(33).toList();
     }
 
@@ -265,9 +269,8 @@ public final class FeatureFlags {
         if ((mask & NUMERIC_IDS) != 0) {
             mask |= NUMERIC_IDS;
         }
-        long time = WITH_SEC_TIME | WITH_USEC_TIME | WITH_NSEC_TIME | WITH_2SEC_TIME;
-        if ((mask & time) != 0) {
-            mask |= time;
+        if ((mask & TIME_BITS) != 0) {
+            mask |= TIME_BITS;
         }
         if ((mask & WITH_PERMISSIONS) != 0) {
             mask |= WITH_READ_ONLY;

@@ -3,6 +3,7 @@ package org.jcasync.inspect;
 import org.jcasync.catar.ArchivePath;
 import org.jcasync.catar.CatarDecoder;
 import org.jcasync.catar.CatarEncoder;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.Hasher;
@@ -117,7 +118,7 @@ public final class Digests {
         }
         CatarDecoder.Event e;
         while ((e = d.next()) != null) {
-            CatarDecoder.Node n = e.node();
+            CatarEntry n = e.entry();
             if (e.kind() != CatarDecoder.Kind.ENTRY || !Arrays.equals(n.path(), seek)) {
                 continue;
             }
@@ -131,7 +132,7 @@ public final class Digests {
                 h.update(meta, 0, meta.length);
             }
             d.tap(h::update);
-            while ((e = d.next()) != null && !(e.kind() == CatarDecoder.Kind.DONE && e.node() == n)) {
+            while ((e = d.next()) != null && !(e.kind() == CatarDecoder.Kind.DONE && e.entry() == n)) {
                 // consume the payload or the subtree
             }
             return ChunkId.of(h.digest());

@@ -2,7 +2,7 @@ package org.jcasync.inspect;
 
 import org.jcasync.catar.ArchivePath;
 import org.jcasync.catar.CatarDecoder;
-import org.jcasync.catar.CatarDecoder.Node;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.chunk.Hasher;
@@ -82,7 +82,7 @@ public final class Listing {
         Hasher hardlink = null;
         CatarDecoder.Event e;
         while ((e = d.next()) != null) {
-            Node n = e.node();
+            CatarEntry n = e.entry();
             if (!ArchivePath.within(n.path(), seek)) {
                 if (found) {
                     break;
@@ -156,7 +156,7 @@ public final class Listing {
         return new IllegalArgumentException("Seek path not available in archive.");
     }
 
-    private static String mtree(Node n, long flags, long replay) {
+    private static String mtree(CatarEntry n, long flags, long replay) {
         StringBuilder s = new StringBuilder(NodeFormat.path(n));
         s.append(switch (n.type()) {
             case 0120000 -> " type=link";
@@ -219,7 +219,7 @@ public final class Listing {
         return s.toString();
     }
 
-    private static String stat(ArchiveInput.Kind kind, Node n, long flags, long replay) {
+    private static String stat(ArchiveInput.Kind kind, CatarEntry n, long flags, long replay) {
         StringBuilder s = new StringBuilder();
         s.append("    File: ").append(NodeFormat.path(n)).append('\n');
         s.append("    Mode: ").append(NodeFormat.lsMode(n.mode())).append('\n');
@@ -262,7 +262,7 @@ public final class Listing {
         if (n.isDevice()) {
             s.append("  Device: ").append(n.rdevMajor()).append(':').append(n.rdevMinor()).append('\n');
         }
-        for (CatarDecoder.Xattr x : n.xattrs()) {
+        for (CatarEntry.Xattr x : n.xattrs()) {
             s.append("   XAttr: ").append(escape(x.name())).append(" \u2192 ").append(escape(x.value())).append('\n');
         }
         return s.toString();

@@ -1,6 +1,6 @@
 package org.jcasync.inspect;
 
-import org.jcasync.catar.CatarDecoder.Node;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.format.FeatureFlags;
 
 import java.nio.charset.StandardCharsets;
@@ -38,7 +38,7 @@ final class NodeFormat {
     }
 
     /** The escaped path, "." for the root. */
-    static String path(Node n) {
+    static String path(CatarEntry n) {
         String p = escape(n.path());
         return p.isEmpty() ? "." : p;
     }
@@ -86,7 +86,7 @@ final class NodeFormat {
     }
 
     /** {@code ca_decoder_current_user}: the USER record, or "root" for id 0 with numeric ids; else null. */
-    static String user(Node n, long archiveFlags, long replay, boolean group) {
+    static String user(CatarEntry n, long archiveFlags, long replay, boolean group) {
         if ((replay & FeatureFlags.WITH_USER_NAMES) == 0) {
             return null;
         }

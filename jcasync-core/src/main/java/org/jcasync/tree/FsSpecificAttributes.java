@@ -1,7 +1,9 @@
 package org.jcasync.tree;
 
-import org.jcasync.catar.CatarDecoder.Node;
+import org.jcasync.catar.CatarEntry;
 import org.jcasync.format.FeatureFlags;
+import org.jcasync.internal.fs.FileAttributes;
+import org.jcasync.internal.fs.FileSystems;
 import org.jcasync.internal.fs.Posix;
 
 import java.io.IOException;
@@ -24,12 +26,6 @@ import java.nio.file.FileSystemException;
  * </ul>
  */
 final class FsSpecificAttributes {
-    static final long MSDOS_SUPER_MAGIC = 0x4d44L;
-    static final long FUSE_SUPER_MAGIC = 0x65735546L;
-    static final long BTRFS_SUPER_MAGIC = 0x9123683eL;
-    /** The inode number of the root directory of every btrfs subvolume (BTRFS_FIRST_FREE_OBJECTID). */
-    private static final long BTRFS_SUBVOLUME_ROOT_INO = 256;
-
     private final long replay;
 
     /** Restores what the replay feature flags {@code replay} include. */
@@ -38,7 +34,7 @@ final class FsSpecificAttributes {
     }
 
     /** Whether the archive's directory {@code n} is to be created as a btrfs subvolume. */
-    boolean subvolume(Node n) {
+    boolean subvolume(CatarEntry n) {
         return (replay & n.entryFlags() & FeatureFlags.WITH_SUBVOLUME) != 0;
     }
 
@@ -46,12 +42,12 @@ final class FsSpecificAttributes {
      * Creates the directory {@code name} of entry {@code n} in {@code parentFd}: a subvolume where the archive has
      * one, else {@code mkdirat(0700)}. Returns 0 or {@code -errno} ({@code -EEXIST} when something has the name).
      */
-    int tryMakeDirectory(int parentFd, byte[] name, Node n) {
-        return subvolume(n) ? Posix.tryCreateSubvolume(parentFd, name) : Posix.tryMkdirAt(parentFd, name, 0700);
+    int tryMakeDirectory(int parentFd, byte[] name, CatarEntry n) {
+        return subvolume(n) ? FileSystems.tryCreateSubvolume(parentFd, name) : Posix.tryMkdirAt(parentFd, name, 0700);
     }
 
     /** The call {@link #tryMakeDirectory} makes for {@code n}, for error messages. */
-    String makeDirectoryCall(Node n) {
+    String makeDirectoryCall(CatarEntry n) {
         return subvolume(n) ? "BTRFS_IOC_SUBVOL_CREATE" : "mkdir";
     }
 
@@ -64,13 +60,15 @@ final class FsSpecificAttributes {
      * Gives the regular file or directory {@code fd}, on a file system of type {@code magic}, the archive's FAT
      * attributes; returns whether they changed.
      */
-    boolean restoreFatAttributes(int fd, Node n, long magic, String where) throws IOException {
+    boolean restoreFatAttributes(int fd, EntryContext e, long magic) throws IOException {
+        CatarEntry n = e.entry();
+        String where = e.where();
         if ((replay & FeatureFlags.WITH_FAT_ATTRS) == 0) {
             return false;
         }
         int value = FeatureFlags.toFatAttrs(n.entryFlags());
         int mask = FeatureFlags.toFatAttrs(replay);
-        if (magic != MSDOS_SUPER_MAGIC && magic != FUSE_SUPER_MAGIC) {
+        if (magic != FileSystems.MSDOS_SUPER_MAGIC && magic != FileSystems.FUSE_SUPER_MAGIC) {
             if ((value & mask) != 0) {
                 throw new FileSystemException(where, null, "FAT attributes (hidden, system, archive) can only be "
                         + "restored on a FAT file system (use --without=fat-attrs)");
@@ -80,12 +78,12 @@ final class FsSpecificAttributes {
         if (mask == 0) {
             return false;
         }
-        int have = Posix.getFatAttributes(fd, where);
+        int have = FileAttributes.fatAttributes(fd, where);
         int want = (have & ~mask) | (value & mask);
         if (want == have) {
             return false;
         }
-        int r = Posix.trySetFatAttributes(fd, want);
+        int r = FileAttributes.trySetFatAttributes(fd, want);
         if (r < 0 && !(want == 0 && Posix.unsupported(-r))) {
             throw Posix.error(where, "FAT_IOCTL_SET_ATTRIBUTES", -r);
         }
@@ -97,11 +95,13 @@ final class FsSpecificAttributes {
      * subvolume exactly when the archive says so, and gives a subvolume the archive's read-only state; returns
      * whether that changed.
      */
-    boolean restoreSubvolume(int fd, Node n, long magic, long ino, String where) throws IOException {
+    boolean restoreSubvolume(int fd, EntryContext e, long magic, long ino) throws IOException {
+        CatarEntry n = e.entry();
+        String where = e.where();
         if ((replay & FeatureFlags.WITH_SUBVOLUME) == 0) {
             return false;
         }
-        boolean isSubvolume = magic == BTRFS_SUPER_MAGIC && ino == BTRFS_SUBVOLUME_ROOT_INO;
+        boolean isSubvolume = magic == FileSystems.BTRFS_SUPER_MAGIC && ino == FileSystems.BTRFS_SUBVOLUME_ROOT_INO;
         boolean wanted = (n.entryFlags() & FeatureFlags.WITH_SUBVOLUME) != 0;
         if (isSubvolume != wanted) {
             throw new FileSystemException(where, null, wanted
@@ -112,13 +112,13 @@ final class FsSpecificAttributes {
         if ((replay & FeatureFlags.WITH_SUBVOLUME_RO) == 0 || !isSubvolume) {
             return false;
         }
-        long have = Posix.subvolumeFlags(fd, where);
-        long want = (n.entryFlags() & FeatureFlags.WITH_SUBVOLUME_RO) != 0 ? have | Posix.BTRFS_SUBVOL_RDONLY
-                : have & ~Posix.BTRFS_SUBVOL_RDONLY;
+        long have = FileSystems.subvolumeFlags(fd, where);
+        long want = (n.entryFlags() & FeatureFlags.WITH_SUBVOLUME_RO) != 0 ? have | FileSystems.BTRFS_SUBVOL_RDONLY
+                : have & ~FileSystems.BTRFS_SUBVOL_RDONLY;
         if (want == have) {
             return false;
         }
-        Posix.setSubvolumeFlags(fd, want, where);
+        FileSystems.setSubvolumeFlags(fd, want, where);
         return true;
     }
 }

@@ -1,5 +1,7 @@
 package org.jcasync.tree;
 
+import org.jcasync.io.ByteSizes;
+
 /** What one tree extraction did; counters are updated by the extracting thread only. */
 public final class TreeExtractStats {
     long entries;
@@ -94,6 +96,6 @@ public final class TreeExtractStats {
     }
 
     private static String bytes(long n) {
-        return org.jcasync.io.ByteSizes.format(n);
+        return ByteSizes.format(n);
     }
 }

@@ -8,9 +8,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -38,8 +40,8 @@ class CatarDecoderTest {
 
         Builder raw(long size, long type, byte[] body) {
             byte[] h = new byte[16];
-            CatarDecoder.putLe64(h, 0, size);
-            CatarDecoder.putLe64(h, 8, type);
+            CatarFormat.putLe64(h, 0, size);
+            CatarFormat.putLe64(h, 8, type);
             out.writeBytes(h);
             out.writeBytes(body);
             return this;
@@ -48,8 +50,8 @@ class CatarDecoderTest {
         Builder entry(long flags, long mode) {
             long at = out.size();
             byte[] b = new byte[48];
-            CatarDecoder.putLe64(b, 0, flags);
-            CatarDecoder.putLe64(b, 8, mode);
+            CatarFormat.putLe64(b, 0, flags);
+            CatarFormat.putLe64(b, 8, mode);
             record(CatarFormat.ENTRY, b);
             if ((mode & 0170000) == 0040000) {
                 dirs.push(new long[] {at, 0});
@@ -86,9 +88,9 @@ class CatarDecoderTest {
             long g = out.size();
             int n = (int) d[1];
             byte[] b = new byte[24 * n + 24];
-            CatarDecoder.putLe64(b, 24 * n, g - d[0]);
-            CatarDecoder.putLe64(b, 24 * n + 8, 16 + b.length);
-            CatarDecoder.putLe64(b, 24 * n + 16, marker);
+            CatarFormat.putLe64(b, 24 * n, g - d[0]);
+            CatarFormat.putLe64(b, 24 * n + 8, 16 + b.length);
+            CatarFormat.putLe64(b, 24 * n + 16, marker);
             return record(CatarFormat.GOODBYE, b);
         }
 
@@ -110,10 +112,10 @@ class CatarDecoderTest {
             CatarDecoder.Event e;
             while ((e = d.next()) != null) {
                 String payload = null;
-                if (e.kind() == CatarDecoder.Kind.ENTRY && e.node().isRegularFile()) {
+                if (e.kind() == CatarDecoder.Kind.ENTRY && e.entry().isRegularFile()) {
                     payload = new String(d.payload().readAllBytes(), StandardCharsets.UTF_8);
                 }
-                r.add(new Seen(e.kind().name(), e.node().pathString(), e.node().mode(), payload));
+                r.add(new Seen(e.kind().name(), e.entry().pathString(), e.entry().mode(), payload));
             }
         }
         return r;
@@ -158,7 +160,7 @@ class CatarDecoderTest {
             d.tap((b, off, len) -> tapped[0] += len);
             CatarDecoder.Event e;
             while ((e = d.next()) != null) {
-                CatarDecoder.Node n = e.node();
+                CatarEntry n = e.entry();
                 if (e.kind() == CatarDecoder.Kind.DONE) {
                     continue;
                 }
@@ -193,7 +195,7 @@ class CatarDecoderTest {
         try (CatarDecoder d = new CatarDecoder(new ByteArrayInputStream(a))) {
             CatarDecoder.Event e;
             while ((e = d.next()) != null) {
-                CatarDecoder.Node n = e.node();
+                CatarEntry n = e.entry();
                 if (e.kind() != CatarDecoder.Kind.ENTRY || n.depth() != 2) {
                     continue;
                 }
@@ -202,7 +204,7 @@ class CatarDecoderTest {
                 got.writeBytes(n.metadata());
                 d.tap(got::write);
                 long start = n.offset();
-                while (!((e = d.next()).kind() == CatarDecoder.Kind.DONE && e.node() == n)) {
+                while (!((e = d.next()).kind() == CatarDecoder.Kind.DONE && e.entry() == n)) {
                     // the node's payload or subtree
                 }
                 d.tap(null);
@@ -268,10 +270,10 @@ class CatarDecoderTest {
         byte[] a = new Builder().dir().file("a", "x").goodbye().bytes();
         // entry offset one too large
         int tail = a.length - 24;
-        CatarDecoder.putLe64(a, tail, CatarDecoder.le64(a, tail) + 1);
+        CatarFormat.putLe64(a, tail, CatarFormat.le64(a, tail) + 1);
         rejects(a, "entry offset");
         byte[] b = new Builder().dir().file("a", "x").goodbye().bytes();
-        CatarDecoder.putLe64(b, b.length - 16, 999);
+        CatarFormat.putLe64(b, b.length - 16, 999);
         rejects(b, "tail size 999");
         // GOODBYE without an item for its child
         Builder c = new Builder().dir().file("a", "x");
@@ -342,7 +344,7 @@ class CatarDecoderTest {
         try (CatarDecoder d = new CatarDecoder(new ByteArrayInputStream(b.bytes()))) {
             d.next();
             CatarDecoder.Event e = d.next();
-            assertThat(e.node().payloadSize()).isEqualTo(1L << 30);
+            assertThat(e.entry().payloadSize()).isEqualTo(1L << 30);
             InputStream p = d.payload();
             assertThatThrownBy(p::readAllBytes).isInstanceOf(ArchiveFormatException.class)
                     .hasMessageContaining("truncated");
@@ -354,5 +356,31 @@ class CatarDecoderTest {
         byte[] a = new Builder().dir().goodbye().bytes();
         byte[] trailing = Arrays.copyOf(a, a.length + 7);
         assertThat(decodeAll(trailing)).hasSize(2);
+    }
+
+    @Test
+    void hostileVariantsOfARichArchiveFailWithOneLineOrDecode() throws Exception {
+        Path t = Files.createDirectory(tmp.resolve("t"));
+        Files.writeString(t.resolve("f"), "hello");
+        Files.createDirectories(t.resolve("d/e"));
+        Files.write(t.resolve("d/e/big"), new byte[70_000]);
+        Files.createSymbolicLink(t.resolve("l"), Path.of("f"));
+        Files.getFileAttributeView(t.resolve("f"), UserDefinedFileAttributeView.class)
+                .write("a", ByteBuffer.wrap(new byte[] {1}));
+        ByteArrayOutputStream bos = new ByteArrayOutputStream();
+        new CatarEncoder(FLAGS).encode(t, bos);
+        byte[] archive = bos.toByteArray();
+        Random r = new Random(7);
+        int failed = 0;
+        for (int i = 0; i < 3000; i++) {
+            byte[] a = ArchiveMutator.mutate(archive, r);
+            try {
+                decodeAll(a, r.nextBoolean() ? FLAGS : -1);
+            } catch (ArchiveFormatException e) {
+                assertThat(e.getMessage()).contains("offset").doesNotContain("\n");
+                failed++;
+            }
+        }
+        assertThat(failed).isGreaterThan(2500);
     }
 }

@@ -1,10 +1,12 @@
 package org.jcasync.catar;
 
 import org.jcasync.format.FeatureFlags;
+import org.jcasync.internal.fs.Xattrs;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,9 +18,12 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -200,7 +205,7 @@ class CatarEncoderTest {
         assertThat(j).isGreaterThan(i);
         // XATTR header: size 16 + "user.aa\0" = 24, type
         assertThat(hex.substring(i - 32, i)).isEqualTo("1800000000000000"
-                + HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
+                + HexFormat.of().formatHex(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN)
                         .putLong(CatarFormat.XATTR).array()));
         // without the xattrs flag the attributes are not recorded
         assertThat(HexFormat.of().formatHex(encode(d, FeatureFlags.DEFAULT_BLOB))).doesNotContain(
@@ -223,14 +228,14 @@ class CatarEncoderTest {
     }
 
     /** path -> SELinux label (null: none) of every entry, decoded from {@code archive}. */
-    private static java.util.Map<String, String> decode(byte[] archive) throws IOException {
-        java.util.Map<String, String> r = new java.util.TreeMap<>();
-        try (CatarDecoder d = new CatarDecoder(new java.io.ByteArrayInputStream(archive))) {
+    private static Map<String, String> decode(byte[] archive) throws IOException {
+        Map<String, String> r = new TreeMap<>();
+        try (CatarDecoder d = new CatarDecoder(new ByteArrayInputStream(archive))) {
             CatarDecoder.Event e;
             while ((e = d.next()) != null) {
                 if (e.kind() == CatarDecoder.Kind.ENTRY) {
-                    byte[] l = e.node().selinux();
-                    r.put(e.node().pathString(), l == null ? null : new String(l, StandardCharsets.UTF_8));
+                    byte[] l = e.entry().selinux();
+                    r.put(e.entry().pathString(), l == null ? null : new String(l, StandardCharsets.UTF_8));
                 }
             }
         }
@@ -264,7 +269,7 @@ class CatarEncoderTest {
     /** Sets the security.selinux xattr (root can, without an SELinux kernel too); false if refused. */
     private static boolean setLabel(Path p, String value) {
         try {
-            org.jcasync.internal.fs.Posix.lsetXattr(p.toString().getBytes(StandardCharsets.UTF_8),
+            Xattrs.lset(p.toString().getBytes(StandardCharsets.UTF_8),
                     "security.selinux".getBytes(StandardCharsets.US_ASCII),
                     value.getBytes(StandardCharsets.UTF_8), p.toString());
             return true;
@@ -286,8 +291,8 @@ class CatarEncoderTest {
         assertThat(setLabel(sub, "dir_t")).isTrue();
         assertThat(setLabel(link, "lnk_t\0")).isTrue();
         assertThat(setLabel(nul, "a\0b")).isTrue();
-        java.util.Map<String, String> labels = decode(encode(d, DEFAULT_DIR));
-        java.util.Map<String, String> want = new java.util.TreeMap<>();
+        Map<String, String> labels = decode(encode(d, DEFAULT_DIR));
+        Map<String, String> want = new TreeMap<>();
         want.put("", null);
         want.put("f", "system_u:object_r:etc_t:s0");
         want.put("link", "lnk_t");
@@ -321,7 +326,7 @@ class CatarEncoderTest {
     @Test
     void mtimeIsFlooredToTheGranularity() throws Exception {
         Path d = Files.createDirectory(tmp.resolve("t"));
-        Files.setLastModifiedTime(d, FileTime.from(java.time.Instant.ofEpochSecond(1234567891L, 987654321L)));
+        Files.setLastModifiedTime(d, FileTime.from(Instant.ofEpochSecond(1234567891L, 987654321L)));
         assertThat(mtimeOf(d, FeatureFlags.WITH_NSEC_TIME)).isEqualTo(1234567891987654321L);
         assertThat(mtimeOf(d, FeatureFlags.WITH_USEC_TIME)).isEqualTo(1234567891987654000L);
         assertThat(mtimeOf(d, FeatureFlags.WITH_SEC_TIME)).isEqualTo(1234567891000000000L);

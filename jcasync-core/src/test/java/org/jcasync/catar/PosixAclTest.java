@@ -1,6 +1,6 @@
 package org.jcasync.catar;
 
-import org.jcasync.catar.CatarDecoder.AclRecord;
+import org.jcasync.catar.CatarEntry.AclRecord;
 import org.jcasync.catar.PosixAcl.Entry;
 import org.junit.jupiter.api.Test;
 
@@ -61,8 +61,8 @@ class PosixAclTest {
     static byte[] named(long id, long perms, String name) {
         byte[] n = name == null ? new byte[0] : (name + "\0").getBytes(StandardCharsets.US_ASCII);
         byte[] b = new byte[16 + n.length];
-        CatarDecoder.putLe64(b, 0, id);
-        CatarDecoder.putLe64(b, 8, perms);
+        CatarFormat.putLe64(b, 0, id);
+        CatarFormat.putLe64(b, 8, perms);
         System.arraycopy(n, 0, b, 16, n.length);
         return b;
     }
@@ -70,7 +70,7 @@ class PosixAclTest {
     static byte[] le64s(long... v) {
         byte[] b = new byte[8 * v.length];
         for (int i = 0; i < v.length; i++) {
-            CatarDecoder.putLe64(b, 8 * i, v[i]);
+            CatarFormat.putLe64(b, 8 * i, v[i]);
         }
         return b;
     }

@@ -1,5 +1,6 @@
 package org.jcasync.internal.fs;
 
+import org.jcasync.format.FileMode;
 import org.jcasync.internal.Downcalls;
 
 import java.io.IOException;
@@ -22,6 +23,19 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static org.jcasync.internal.fs.Posix.EBADF;
+import static org.jcasync.internal.fs.Posix.EINTR;
+import static org.jcasync.internal.fs.Posix.EINVAL;
+import static org.jcasync.internal.fs.Posix.ENOSYS;
+import static org.jcasync.internal.fs.Posix.ENOTTY;
+import static org.jcasync.internal.fs.Posix.ENXIO;
+import static org.jcasync.internal.fs.Posix.EOPNOTSUPP;
+import static org.jcasync.internal.fs.Posix.EPERM;
+import static org.jcasync.internal.fs.Posix.ETXTBSY;
+import static org.jcasync.internal.fs.Posix.EXDEV;
+import static org.jcasync.internal.fs.Posix.O_CLOEXEC;
+import static org.jcasync.internal.fs.Posix.O_RDONLY;
+import static org.jcasync.internal.fs.Posix.O_RDWR;
 
 /**
  * A thin wrapper around a Linux file descriptor giving access to sparse-file and reflink system calls
@@ -33,11 +47,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 @SuppressWarnings("restricted")
 public final class LinuxFile implements AutoCloseable {
-
-    // open(2) flags (asm-generic and x86_64 agree on these).
-    private static final int O_RDONLY = 0;
-    private static final int O_RDWR = 2;
-    private static final int O_CLOEXEC = 0x80000; // 02000000
 
     // lseek(2) whence values.
     private static final int SEEK_END = 2;
@@ -51,18 +60,6 @@ public final class LinuxFile implements AutoCloseable {
     // ioctl request numbers (same on x86_64 and aarch64).
     private static final long FICLONERANGE = 0x4020940dL;
     private static final long BLKGETSIZE64 = 0x80081272L;
-
-    // errno values (same on x86_64 and aarch64).
-    private static final int EPERM = 1;
-    private static final int EINTR = 4;
-    private static final int ENXIO = 6;
-    private static final int EBADF = 9;
-    private static final int EXDEV = 18;
-    private static final int EINVAL = 22;
-    private static final int ENOTTY = 25;
-    private static final int ETXTBSY = 26;
-    private static final int ENOSYS = 38;
-    private static final int EOPNOTSUPP = 95;
 
     /** struct file_clone_range { __s64 src_fd; __u64 src_offset; __u64 src_length; __u64 dest_offset; }. */
     private static final StructLayout FILE_CLONE_RANGE = MemoryLayout.structLayout(
@@ -422,7 +419,7 @@ public final class LinuxFile implements AutoCloseable {
     public static boolean isBlockDevice(Path p) {
         try {
             Object mode = Files.getAttribute(p, "unix:mode");
-            return mode instanceof Integer m && (m & Posix.S_IFMT) == Posix.S_IFBLK;
+            return mode instanceof Integer m && FileMode.type(m) == FileMode.S_IFBLK;
         } catch (Exception e) {
             return false;
         }
