@@ -1,7 +1,10 @@
 package org.jcasync.cli;
 
+import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
 import org.jcasync.index.IndexReader;
+import org.jcasync.io.HashingInputStream;
+import org.jcasync.io.StreamParser;
 import org.jcasync.pack.ChunkMap;
 import org.jcasync.pack.PackedStore;
 import org.jcasync.pack.RangeSource;
@@ -13,8 +16,8 @@ import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.StoreRouter;
 import org.jcasync.store.WritableChunkStore;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -34,10 +37,10 @@ final class Stores {
     }
 
     /**
-     * An index as read: where from (null for stdin), its file bytes, and what they say; for a remote index, its chunk
-     * map's download, started together with the index's (null otherwise).
+     * An index as read: where from (null for stdin), the SHA-512/256 of its file, and what it says; for a remote
+     * index, its chunk map's download, started together with the index's (null otherwise).
      */
-    record IndexInput(String locator, byte[] bytes, Index index, CompletableFuture<byte[]> remoteMap) {
+    record IndexInput(String locator, byte[] fileDigest, Index index, CompletableFuture<byte[]> remoteMap) {
     }
 
     /**
@@ -87,11 +90,15 @@ final class Stores {
             if (!java.nio.file.Files.isRegularFile(p)) {
                 return store;
             }
-            bytes = java.nio.file.Files.readAllBytes(p);
+            try (InputStream f = java.nio.file.Files.newInputStream(p)) {
+                bytes = ChunkMap.read(f, in.index().size(), mapLocation);
+            } catch (IOException e) {
+                System.err.println("jcasync: warning: " + e.getMessage() + "; reading loose chunks");
+                return store;
+            }
         } else {
             try {
-                bytes = in.remoteMap() != null ? awaitMap(in.remoteMap())
-                        : registry().readFile(mapLocation, o.transport());
+                bytes = in.remoteMap() != null ? awaitMap(in.remoteMap()) : readMap(o, mapLocation);
             } catch (java.nio.file.NoSuchFileException e) {
                 return store;
             } catch (IOException e) {
@@ -107,7 +114,7 @@ final class Stores {
             System.err.println("jcasync: warning: " + e.getMessage() + "; reading loose chunks");
             return store;
         }
-        if (!map.matches(in.bytes())) {
+        if (!map.matchesDigest(in.fileDigest())) {
             System.err.println("jcasync: warning: chunk map " + mapLocation + " was made for another version of "
                     + "the index (stale); reading loose chunks");
             return store;
@@ -142,9 +149,17 @@ final class Stores {
         }
     }
 
+    /** The chunk map at a remote {@code mapLocation}, read no further than its header allows. */
+    private static byte[] readMap(CasyncOptions o, String mapLocation) throws IOException {
+        return registry().readFile(mapLocation, o.transport(),
+                f -> ChunkMap.read(f, IndexReader.maxChunks(), mapLocation));
+    }
+
     /**
      * Reads the index at {@code locator}: stdin for "-", a local path, or a URL of any registered scheme (then its
-     * chunk map, if any, is downloaded at the same time, unless {@code --packs=no}).
+     * chunk map, if any, is downloaded at the same time, unless {@code --packs=no}). The index is parsed as it
+     * arrives (and digested, for its chunk map), so a server cannot make it take more memory than the index it
+     * sends, and a reply that goes on past the index's tail is refused at its first extra byte.
      */
     static IndexInput readIndex(CasyncOptions o, String locator) throws IOException {
         CompletableFuture<byte[]> map = null;
@@ -154,27 +169,31 @@ final class Stores {
             CompletableFuture<byte[]> m = map;
             Thread.ofVirtual().start(() -> {
                 try {
-                    m.complete(registry().readFile(mapLocation, o.transport()));
+                    m.complete(readMap(o, mapLocation));
                 } catch (IOException | RuntimeException e) {
                     m.completeExceptionally(e);
                 }
             });
         }
-        byte[] b;
-        if (locator.equals("-")) {
-            b = System.in.readAllBytes();
-        } else if (!StoreRegistry.isRemote(locator)) {
-            java.nio.file.Path p = Locations.local(locator);
-            try {
-                b = java.nio.file.Files.readAllBytes(p);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new java.nio.file.NoSuchFileException(p.toString(), null, "no such index file");
-            }
-        } else {
-            b = registry().readFile(locator, o.transport());
-        }
         String name = locator.equals("-") ? "stdin" : locator;
-        return new IndexInput(locator.equals("-") ? null : locator, b,
-                IndexReader.read(new ByteArrayInputStream(b), name), map);
+        StreamParser<IndexInput> parser = raw -> {
+            HashingInputStream in = new HashingInputStream(raw, DigestAlgorithm.SHA512_256.newHasher());
+            Index index = IndexReader.read(in, name);
+            return new IndexInput(locator.equals("-") ? null : locator, in.digest(), index, null);
+        };
+        IndexInput read;
+        if (locator.equals("-")) {
+            read = parser.parse(System.in);
+        } else {
+            try {
+                read = registry().readFile(locator, o.transport(), parser);
+            } catch (java.nio.file.NoSuchFileException e) {
+                if (StoreRegistry.isRemote(locator)) {
+                    throw e;
+                }
+                throw new java.nio.file.NoSuchFileException(e.getFile(), null, "no such index file");
+            }
+        }
+        return new IndexInput(read.locator(), read.fileDigest(), read.index(), map);
     }
 }
