@@ -10,6 +10,7 @@ import org.jcasync.format.FeatureFlags;
 import org.jcasync.internal.fs.FileMeta;
 import org.jcasync.internal.fs.Posix;
 import org.jcasync.internal.fs.Posix.Stat;
+import org.jcasync.io.TempFiles;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,7 +22,6 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.jcasync.internal.fs.Posix.O_CREAT;
 import static org.jcasync.internal.fs.Posix.O_DIRECTORY;
@@ -1023,16 +1023,7 @@ public final class TreeExtractor {
 
     /** casync's {@code tempfn_random}: ".#" + name + 16 hex digits, the name shortened to fit 255 bytes. */
     private static byte[] tempName(byte[] name) {
-        int keep = Math.min(name.length, 255 - 2 - 16);
-        byte[] t = new byte[2 + keep + 16];
-        t[0] = '.';
-        t[1] = '#';
-        System.arraycopy(name, 0, t, 2, keep);
-        long r = ThreadLocalRandom.current().nextLong();
-        for (int i = 0; i < 16; i++) {
-            t[2 + keep + i] = (byte) "0123456789abcdef".charAt((int) ((r >>> (60 - 4 * i)) & 0xf));
-        }
-        return t;
+        return TempFiles.randomName(name);
     }
 
     private static boolean stored(byte[] xattrName) {

@@ -60,6 +60,7 @@ public final class Posix {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int EAGAIN = 11;
     public static final int EINTR = 4;
     public static final int EBADF = 9;
     public static final int EACCES = 13;
@@ -156,6 +157,7 @@ public final class Posix {
     private static final MethodHandle GETPWNAM;
     private static final MethodHandle GETGRNAM;
     private static final MethodHandle UMASK;
+    private static final MethodHandle FLOCK;
 
     static {
         OPENAT = Downcalls.function("openat");
@@ -189,6 +191,7 @@ public final class Posix {
         GETPWNAM = Downcalls.function("getpwnam");
         GETGRNAM = Downcalls.function("getgrnam");
         UMASK = Downcalls.function("umask");
+        FLOCK = Downcalls.function("flock");
         WRITE = Downcalls.arrayFunction("write");
         PREAD = Downcalls.arrayFunction("pread");
     }
@@ -320,6 +323,15 @@ public final class Posix {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** flock(2) operations. */
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+
+    /** flock(2) (a lock of the open file description: held until every descriptor of it is closed); 0 or -errno. */
+    public static int tryFlock(int fd, int operation) {
+        return (int) tryCall((a, c) -> int32(invoke(FLOCK, c, fd, operation)));
     }
 
     /** mkdirat(2); returns 0 or {@code -errno}. */
