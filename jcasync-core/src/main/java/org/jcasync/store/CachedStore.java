@@ -7,7 +7,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A local cache in front of other stores: chunks are read from the cache when it has them and are verified; a
- * chunk missing from the cache (or corrupt in it) is fetched from the backing stores and kept in the cache.
+ * chunk missing from the cache (or corrupt in it) is fetched from the backing stores and kept in the cache. The
+ * cache only saves downloads: when it cannot keep a chunk (its file system is full or read-only), that is said once
+ * and the rest goes on without keeping chunks, rather than failing what the cache was meant to speed up.
  */
 public final class CachedStore implements ChunkStore {
     private final WritableChunkStore cache;
@@ -15,11 +17,25 @@ public final class CachedStore implements ChunkStore {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final ThreadLocal<Boolean> lastHit = ThreadLocal.withInitial(() -> false);
+    private final java.util.concurrent.atomic.AtomicBoolean keeping = new java.util.concurrent.atomic.AtomicBoolean(
+            true);
+    private java.io.PrintStream warnings = System.err;
 
     /** {@code cache} in front of {@code backing}. */
     public CachedStore(WritableChunkStore cache, ChunkStore backing) {
         this.cache = cache;
         this.backing = backing;
+    }
+
+    /** Where the one warning about a cache that cannot keep chunks goes (default standard error). */
+    public CachedStore warnings(java.io.PrintStream w) {
+        this.warnings = w;
+        return this;
+    }
+
+    /** Whether chunks are still being kept (false once the cache could not take one). */
+    public boolean keeping() {
+        return keeping.get();
     }
 
     @Override
@@ -122,15 +138,28 @@ public final class CachedStore implements ChunkStore {
         if (d == null) {
             throw new ChunkMissingException(id, backing.location());
         }
-        return frame[0] != null ? frame[0] : cache.getStored(id);
+        if (frame[0] != null) {
+            return frame[0];
+        }
+        return keeping.get() ? cache.getStored(id) : Compression.ZSTD.compress(d, 0, d.length);
     }
 
     /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */
-    private void keep(ChunkId id, byte[] data, byte[] stored) throws IOException {
-        if (stored != null) {
-            cache.putStored(id, stored);
-        } else {
-            cache.put(id, data, 0, data.length);
+    private void keep(ChunkId id, byte[] data, byte[] stored) {
+        if (!keeping.get()) {
+            return;
+        }
+        try {
+            if (stored != null) {
+                cache.putStored(id, stored);
+            } else {
+                cache.put(id, data, 0, data.length);
+            }
+        } catch (IOException e) {
+            if (keeping.getAndSet(false)) {
+                warnings.println("jcasync: warning: cache " + cache.location() + " cannot keep chunks ("
+                        + e.getMessage() + "); going on without caching");
+            }
         }
     }
 
