@@ -1,6 +1,7 @@
 package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.io.Failures;
 
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -157,8 +158,9 @@ public final class CachedStore implements ChunkStore {
             }
         } catch (IOException e) {
             if (keeping.getAndSet(false)) {
-                warnings.println("jcasync: warning: cache " + cache.location() + " cannot keep chunks ("
-                        + e.getMessage() + "); going on without caching");
+                String why = e.getCause() instanceof IOException cause ? Failures.reason(cause) : e.getMessage();
+                warnings.println("jcasync: warning: cache " + cache.location() + " cannot keep chunks (" + why
+                        + "); going on without caching");
             }
         }
     }
