@@ -87,12 +87,23 @@ final class HostileRemotes {
         return HostileHttpServer.trickle(content.at(0, length), delayMillis);
     }
 
-    /** A TCP server on 127.0.0.1 handling each connection on its own thread, and the script that reaches it. */
+    /**
+     * A TCP server on 127.0.0.1 handling each connection on its own thread, and the script that reaches it; it sends
+     * the content in pieces of {@code piece} bytes, {@code delayMillis} apart, up to {@code cap} bytes.
+     */
     abstract static class TcpServer implements AutoCloseable {
         final ServerSocket socket;
         final AtomicLong sent = new AtomicLong();
+        final Content content;
+        final long cap;
+        final int piece;
+        final long delayMillis;
 
-        TcpServer() throws IOException {
+        TcpServer(Content content, long cap, int piece, long delayMillis) throws IOException {
+            this.content = content;
+            this.cap = cap;
+            this.piece = piece;
+            this.delayMillis = delayMillis;
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             Thread.ofPlatform().daemon().start(() -> {
                 while (!socket.isClosed()) {
@@ -137,17 +148,8 @@ final class HostileRemotes {
 
     /** casync's {@code pull} side for an index: HELLO, then INDEX frames of the content (up to a cap), INDEX_EOF. */
     static final class CasyncPull extends TcpServer {
-        private final Content content;
-        private final long cap;
-        private final int piece;
-        private final long delayMillis;
-
-        /** Frames of {@code piece} bytes, {@code delayMillis} apart, up to {@code cap} bytes. */
         CasyncPull(Content content, long cap, int piece, long delayMillis) throws IOException {
-            this.content = content;
-            this.cap = cap;
-            this.piece = piece;
-            this.delayMillis = delayMillis;
+            super(content, cap, piece, delayMillis);
         }
 
         @Override
@@ -179,16 +181,8 @@ final class HostileRemotes {
      * up to {@code piece} bytes of it (after {@code delayMillis}) until {@code cap}, then EOF.
      */
     static final class Sftp extends TcpServer {
-        private final Content content;
-        private final long cap;
-        private final int piece;
-        private final long delayMillis;
-
         Sftp(Content content, long cap, int piece, long delayMillis) throws IOException {
-            this.content = content;
-            this.cap = cap;
-            this.piece = piece;
-            this.delayMillis = delayMillis;
+            super(content, cap, piece, delayMillis);
         }
 
         @Override

@@ -191,8 +191,7 @@ public final class HttpBodyStream implements HttpResponse.BodySubscriber<InputSt
 
         @Override
         public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            return Streams.readByte(this);
         }
 
         @Override

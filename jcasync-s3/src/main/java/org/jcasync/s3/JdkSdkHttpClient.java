@@ -1,5 +1,6 @@
 package org.jcasync.s3;
 
+import org.jcasync.io.Futures;
 import org.jcasync.io.HttpBodyStream;
 import org.jcasync.store.TransferWatch;
 import org.jcasync.store.TransportOptions;
@@ -21,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * The SDK's HTTP client on the JDK's {@link HttpClient} (HTTP/1.1, kept-alive connections, no extra library).
@@ -81,29 +81,19 @@ final class JdkSdkHttpClient implements SdkHttpClient {
             CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(b.build(),
                     info -> new HttpBodyStream(TransferWatch.of(transport), TransferWatch.timer(), null, null));
             inFlight = f;
-            HttpResponse<InputStream> reply = await(f);
+            HttpResponse<InputStream> reply;
+            try {
+                // The request's timeout bounds the wait for the reply's headers.
+                reply = Futures.await(f);
+            } catch (InterruptedIOException e) {
+                f.cancel(true);
+                throw e;
+            }
             SdkHttpResponse.Builder head = SdkHttpResponse.builder().statusCode(reply.statusCode());
             reply.headers().map().forEach(head::putHeader);
             InputStream body = reply.body();
             return HttpExecuteResponse.builder().response(head.build())
                     .responseBody(AbortableInputStream.create(body, () -> close(body))).build();
-        }
-
-        /** Waits for the reply's headers (the request's timeout bounds the wait). */
-        private HttpResponse<InputStream> await(CompletableFuture<HttpResponse<InputStream>> f) throws IOException {
-            try {
-                return f.get();
-            } catch (InterruptedException e) {
-                f.cancel(true);
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted");
-            } catch (ExecutionException e) {
-                Throwable c = e.getCause();
-                if (c instanceof IOException io) {
-                    throw io;
-                }
-                throw new IOException(String.valueOf(c), c);
-            }
         }
 
         @Override
