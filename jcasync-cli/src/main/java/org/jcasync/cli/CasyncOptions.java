@@ -101,6 +101,11 @@ final class CasyncOptions {
             description = "Longest wait for a remote store to connect or send more data (default: 60)")
     int timeoutSeconds = (int) TransportOptions.DEFAULT.timeout().toSeconds();
 
+    @Option(names = "--min-rate-bps", paramLabel = "RATE",
+            description = "Least bytes/s a remote reply must average over every --timeout, else it is retried "
+                    + "(default: 1K; 0: no minimum)")
+    String minRate;
+
     @Option(names = "--authorization", paramLabel = "VALUE",
             description = "Authorization header for HTTP stores and indexes (else $CASYNC_HTTP_AUTHORIZATION)")
     String authorization;
@@ -277,7 +282,8 @@ final class CasyncOptions {
                 TransportOptions.DEFAULT.retryDelay(), auth == null || auth.isEmpty() ? null : auth,
                 clientCert == null ? null : Path.of(clientCert), clientKey == null ? null : Path.of(clientKey),
                 caCert == null ? null : Path.of(caCert), trustAnyCert,
-                rateLimit == null ? 0 : SizeParser.parse(rateLimit));
+                rateLimit == null ? 0 : SizeParser.parse(rateLimit),
+                minRate == null ? TransportOptions.DEFAULT_MIN_RATE : SizeParser.parse(minRate));
     }
 
     /**
@@ -350,6 +356,9 @@ final class CasyncOptions {
             if (v == 0) {
                 throw new IllegalArgumentException("Rate limit size cannot be zero.");
             }
+        }
+        if (minRate != null) {
+            SizeParser.parse(minRate);
         }
         if (!List.of("auto", "yes", "no").contains(seedChunks)) {
             throw new IllegalArgumentException("Failed to parse --seed-chunks= parameter: " + seedChunks

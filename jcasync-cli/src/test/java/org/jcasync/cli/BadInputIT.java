@@ -245,14 +245,14 @@ class BadInputIT {
 
     // ---- file-system failures: need root to mount a tmpfs ----
 
-    private static void mountTmpfs(Path mnt, String options) throws Exception {
+    static void mountTmpfs(Path mnt, String options) throws Exception {
         Files.createDirectories(mnt);
         Tools.Result r = Tools.run(mnt.getParent(), List.of("mount", "-t", "tmpfs", "-o", options, "tmpfs",
                 mnt.toString()));
         Assumptions.assumeTrue(r.exit() == 0, "cannot mount a tmpfs (not root?): " + r.err());
     }
 
-    private static void unmount(Path mnt) throws Exception {
+    static void unmount(Path mnt) throws Exception {
         if (Tools.run(mnt.getParent(), List.of("umount", mnt.toString())).exit() != 0) {
             Tools.run(mnt.getParent(), List.of("umount", "-l", mnt.toString()));
         }

@@ -42,9 +42,15 @@ public final class Tools {
     /** Runs {@code jcasync ARGS} with a maximum heap of {@code heap} (e.g. "64m"). */
     public static Result jcasyncWithHeap(Path dir, String heap, String... args)
             throws IOException, InterruptedException {
+        return jcasyncWithHeap(dir, heap, java.util.Map.of(), args);
+    }
+
+    /** Runs {@code jcasync ARGS} with a maximum heap of {@code heap} and {@code env} added to the environment. */
+    public static Result jcasyncWithHeap(Path dir, String heap, java.util.Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         List<String> cmd = jcasyncCommand(args);
         cmd.set(cmd.indexOf("-Xmx1g"), "-Xmx" + heap);
-        return run(dir, cmd);
+        return run(dir, cmd, null, env);
     }
 
     /** The command line running {@code jcasync ARGS} (java, options, the jar, the arguments). */

@@ -6,6 +6,8 @@ import org.jcasync.chunk.DigestAlgorithm;
 import org.jcasync.index.Index;
 import org.jcasync.internal.fs.LinuxFile;
 import org.jcasync.io.AtomicFile;
+import org.jcasync.io.Failures;
+import org.jcasync.store.CachedStore;
 import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreException;
@@ -165,7 +167,7 @@ public final class BlobExtractor {
                 try {
                     seed = SeedSource.open(s, index);
                 } catch (IOException e) {
-                    warnings.println("jcasync: cannot use seed " + s + ", ignoring it: " + reason(e));
+                    warnings.println("jcasync: cannot use seed " + s + ", ignoring it: " + Failures.reason(e));
                     continue;
                 }
                 try (seed) {
@@ -192,20 +194,6 @@ public final class BlobExtractor {
         stats.storeBytesRead.set(store.bytesRead());
         stats.finish(index.size(), len, (System.nanoTime() - t0) / 1e9);
         return stats;
-    }
-
-    /** The cause of an I/O failure without repeating the file name. */
-    static String reason(IOException e) {
-        if (e instanceof java.nio.file.NoSuchFileException) {
-            return "no such file or directory";
-        }
-        if (e instanceof java.nio.file.AccessDeniedException) {
-            return "permission denied";
-        }
-        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
-            return f.getReason();
-        }
-        return String.valueOf(e.getMessage());
     }
 
     private static LinuxFile openNative(Path p) {

@@ -16,10 +16,25 @@ import java.util.Arrays;
 
 /**
  * Reads and validates a .caibx/.caidx with casync's rules: exact header, normalized flags, sane chunk sizes,
- * strictly increasing offsets, every chunk within the maximum, the tail, and no byte after it.
+ * strictly increasing offsets, every chunk within the maximum, the tail, and no byte after it. The stream is read
+ * as it comes and is refused at the first byte the format does not allow, so a hostile server streaming endless
+ * bytes costs no more than the index it pretends to be; that is bounded too ({@link #maxChunks}).
  */
 public final class IndexReader {
+    /** Bytes an index takes in memory per chunk (its end offset and id, as {@link Index} keeps them). */
+    static final int BYTES_PER_CHUNK = 8 + ChunkId.LENGTH;
+
     private IndexReader() {
+    }
+
+    /**
+     * Most chunks an index may list: what an eighth of the Java heap holds (the table grows by doubling while it is
+     * read, so reading one needs about three times its final size), and at most what a Java array allows. 6.7
+     * million chunks (430 GiB at 64 KiB a chunk) per GiB of heap.
+     */
+    public static int maxChunks() {
+        long byHeap = Runtime.getRuntime().maxMemory() / 8 / BYTES_PER_CHUNK;
+        return (int) Math.max(1024, Math.min(Integer.MAX_VALUE / ChunkId.LENGTH - 1024, byHeap));
     }
 
     /** Reads an index file; errors name the file. */
@@ -33,6 +48,11 @@ public final class IndexReader {
 
     /** Reads an index from a stream; {@code name} is used in error messages. */
     public static Index read(InputStream raw, String name) throws IOException {
+        return read(raw, name, maxChunks());
+    }
+
+    /** Reads an index of at most {@code most} chunks from a stream. */
+    static Index read(InputStream raw, String name, int most) throws IOException {
         InputStream in = new BufferedInputStream(raw, 1 << 16);
         byte[] hb = new byte[IndexWriter.HEADER_SIZE + 16];
         readFully(in, hb, name, "header");
@@ -89,11 +109,13 @@ public final class IndexReader {
                         + " bytes, larger than the maximum chunk size " + max);
             }
             if (n == ends.length) {
-                if (n >= Integer.MAX_VALUE / ChunkId.LENGTH - 1024) {
-                    throw bad(name, "too many chunks");
+                if (n >= most) {
+                    throw bad(name, "lists more than " + most + " chunks, more than this Java heap holds (at "
+                            + BYTES_PER_CHUNK + " bytes a chunk; raise it with -Xmx in JCASYNC_JAVA_OPTS)");
                 }
-                ends = Arrays.copyOf(ends, n * 2);
-                ids = Arrays.copyOf(ids, n * 2 * ChunkId.LENGTH);
+                int grown = (int) Math.min(most, 2L * n);
+                ends = Arrays.copyOf(ends, grown);
+                ids = Arrays.copyOf(ids, grown * ChunkId.LENGTH);
             }
             ends[n] = a;
             System.arraycopy(ib, 8, ids, n * ChunkId.LENGTH, ChunkId.LENGTH);

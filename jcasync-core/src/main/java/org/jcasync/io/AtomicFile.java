@@ -8,13 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.HexFormat;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * A file written under a temporary name beside its target ({@code .#<name><16 hex>}, as casync does) and renamed
- * over the target only by {@link #commit()}; closing without commit removes the temporary file, so a failure never
- * leaves half-written output under the real name.
+ * A file written under a temporary name beside its target ({@code .#<name>.jcasync-<16 hex>}, see {@link TempFiles})
+ * and renamed over the target only by {@link #commit()}; closing without commit removes the temporary file, so a
+ * failure never leaves half-written output under the real name. The temporary is locked while it is written, so a
+ * later run can tell that a killed run's temporary is stale, and removes it ({@link TempFiles#removeStale}).
  */
 public final class AtomicFile implements AutoCloseable {
     /** Temp files not yet committed or closed: removed if the JVM is stopped (Ctrl-C, SIGTERM) meanwhile. */
@@ -33,34 +32,35 @@ public final class AtomicFile implements AutoCloseable {
     }
 
     private final Path target;
+    private final TempFiles.Locked locked;
     private final Path temp;
     private final FileChannel channel;
     private boolean committed;
+    private boolean closed;
 
-    private AtomicFile(Path target, Path temp, FileChannel channel) {
+    private AtomicFile(Path target, TempFiles.Locked locked, FileChannel channel) {
         this.target = target;
-        this.temp = temp;
+        this.locked = locked;
+        this.temp = locked.path();
         this.channel = channel;
     }
 
-    /** Creates the temporary file (read-write) beside {@code target}. */
+    /**
+     * Creates the temporary file (read-write) beside {@code target}, after removing stale temporaries of killed
+     * runs for the same target.
+     */
     public static AtomicFile create(Path target) throws IOException {
-        Path abs = target.toAbsolutePath();
-        Path dir = abs.getParent();
-        String name = ".#" + abs.getFileName() + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        Path temp = dir.resolve(name);
-        FileChannel ch;
+        TempFiles.Locked locked = TempFiles.create(target);
+        PENDING.add(locked.path());
         try {
-            ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-                    StandardOpenOption.WRITE);
-        } catch (java.nio.file.FileSystemException e) {
-            String why = e.getReason() != null ? e.getReason()
-                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage();
-            throw new java.nio.file.FileSystemException(target.toString(), null,
-                    "cannot create a temporary file beside it: " + why);
+            return new AtomicFile(target, locked, FileChannel.open(locked.path(), StandardOpenOption.READ,
+                    StandardOpenOption.WRITE));
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(locked.path());
+            PENDING.remove(locked.path());
+            locked.release();
+            throw e;
         }
-        PENDING.add(temp);
-        return new AtomicFile(target, temp, ch);
     }
 
     /** The temporary file. */
@@ -99,15 +99,27 @@ public final class AtomicFile implements AutoCloseable {
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         committed = true;
         PENDING.remove(temp);
+        release();
     }
 
     /** Removes the temporary file unless committed. */
     @Override
     public void close() throws IOException {
         if (!committed) {
-            channel.close();
-            Files.deleteIfExists(temp);
-            PENDING.remove(temp);
+            try {
+                channel.close();
+                Files.deleteIfExists(temp);
+            } finally {
+                PENDING.remove(temp);
+                release();
+            }
+        }
+    }
+
+    private void release() {
+        if (!closed) {
+            closed = true;
+            locked.release();
         }
     }
 }

@@ -14,6 +14,7 @@ import org.jcasync.store.TransportOptions;
 import org.jcasync.store.WritableChunkStore;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -220,10 +221,16 @@ public final class StoreStack {
             if (!Files.isRegularFile(p)) {
                 return store;
             }
-            bytes = Files.readAllBytes(p);
+            try (InputStream f = Files.newInputStream(p)) {
+                bytes = ChunkMap.read(f, in.index().size(), mapLocation);
+            } catch (IOException e) {
+                warnings.accept(e.getMessage() + "; reading loose chunks");
+                return store;
+            }
         } else {
             try {
-                bytes = in.remoteMap() != null ? in.awaitRemoteMap() : registry().readFile(mapLocation, transport);
+                bytes = in.remoteMap() != null ? in.awaitRemoteMap()
+                        : IndexInput.readRemoteMap(registry(), transport, mapLocation);
             } catch (NoSuchFileException e) {
                 return store;
             } catch (IOException e) {
@@ -239,7 +246,7 @@ public final class StoreStack {
             warnings.accept(e.getMessage() + "; reading loose chunks");
             return store;
         }
-        if (!map.matches(in.bytes())) {
+        if (!map.matchesDigest(in.fileDigest())) {
             warnings.accept("chunk map " + mapLocation + " was made for another version of the index (stale); "
                     + "reading loose chunks");
             return store;

@@ -106,7 +106,12 @@ public final class ChunkMap {
 
     /** Whether this map was made for the index file {@code indexFile} (else it is stale and must not be used). */
     public boolean matches(byte[] indexFile) {
-        return Arrays.equals(indexDigest, digest(indexFile));
+        return matchesDigest(digest(indexFile));
+    }
+
+    /** Whether this map was made for the index file whose SHA-512/256 is {@code indexFileDigest}. */
+    public boolean matchesDigest(byte[] indexFileDigest) {
+        return Arrays.equals(indexDigest, indexFileDigest);
     }
 
     /** The packs the map refers to. */
@@ -153,6 +158,39 @@ public final class ChunkMap {
         System.arraycopy(DigestAlgorithm.SHA512_256.digestBytes(out, 0, out.length - 32), 0, out, out.length - 32,
                 32);
         return out;
+    }
+
+    /**
+     * Reads a chunk map file from {@code in} as it arrives: its header says exactly how long it is, so nothing past
+     * that is read (a longer stream is refused) and nothing is allocated for a map of more than {@code maxChunks}
+     * chunks or more packs than chunks. The bytes are then {@link #check checked} and returned for {@link #parse}.
+     *
+     * @param name for messages
+     */
+    public static byte[] read(java.io.InputStream in, int maxChunks, String name) throws IOException {
+        byte[] head = in.readNBytes(HEADER + 32);
+        if (head.length < HEADER + 32 || !Arrays.equals(head, 0, 8, MAGIC, 0, 8)) {
+            throw new IOException(name + ": not a chunk map (bad magic or too short)");
+        }
+        ByteBuffer b = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+        long packCount = Integer.toUnsignedLong(b.getInt(12));
+        long n = Integer.toUnsignedLong(b.getInt(16));
+        if (n > maxChunks || packCount > n) {
+            throw new IOException(name + ": chunk map declares " + n + " chunks in " + packCount + " packs (at most "
+                    + maxChunks + " chunks, and no more packs than chunks)");
+        }
+        long size = HEADER + 32 + packCount * 32 + n * ENTRY + 32;
+        byte[] file = Arrays.copyOf(head, (int) size);
+        int got = in.readNBytes(file, head.length, file.length - head.length);
+        if (got < file.length - head.length) {
+            throw new IOException(name + ": chunk map ends after " + (head.length + got) + " of its " + size
+                    + " bytes");
+        }
+        if (in.read() >= 0) {
+            throw new IOException(name + ": chunk map is longer than the " + size + " bytes its header declares");
+        }
+        check(file, name);
+        return file;
     }
 
     /**

@@ -1,17 +1,16 @@
 package org.jcasync.pack;
 
+import org.jcasync.io.RegularFile;
 import org.jcasync.store.StoreStats;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Ranges of files under a local store directory, read with positional reads. */
+/** Ranges of files under a local store directory, read with positional reads (regular files only: {@link RegularFile}). */
 public final class LocalRangeSource implements RangeSource {
     private final Path root;
     private final AtomicLong requests = new AtomicLong();
@@ -25,18 +24,16 @@ public final class LocalRangeSource implements RangeSource {
     @Override
     public void read(String path, List<Range> ranges, Sink sink) throws IOException {
         Path file = root.resolve(path);
-        try (FileChannel ch = FileChannel.open(file)) {
+        try (RegularFile f = RegularFile.open(file)) {
             for (int i = 0; i < ranges.size(); i++) {
                 Range r = ranges.get(i);
-                ByteBuffer b = ByteBuffer.allocate(r.length());
-                while (b.hasRemaining()) {
-                    if (ch.read(b, r.start() + b.position()) < 0) {
-                        throw new EOFException(file + ": ends before byte " + r.end());
-                    }
+                byte[] b = new byte[r.length()];
+                if (!f.readFully(b, 0, b.length, r.start())) {
+                    throw new EOFException(file + ": ends before byte " + r.end());
                 }
                 requests.incrementAndGet();
                 bytes.addAndGet(r.length());
-                sink.accept(i, b.array());
+                sink.accept(i, b);
             }
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(file.toString(), null, "pack not found");

@@ -2,25 +2,43 @@ package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.store.StoreStats.Role;
+import org.jcasync.io.Failures;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A local cache in front of other stores: chunks are read from the cache when it has them and are verified; a
  * chunk missing from the cache (or corrupt in it) is fetched from the backing stores and kept in the cache. Its
- * stats list the cache first, as a {@link Role#CACHE}, then the backing stores.
+ * stats list the cache first, as a {@link Role#CACHE}, then the backing stores. The cache only saves downloads:
+ * when it cannot keep a chunk (its file system is full or read-only), that is said once and the rest goes on
+ * without keeping chunks, rather than failing what the cache was meant to speed up.
  */
 public final class CachedStore implements ChunkStore {
     private final WritableChunkStore cache;
     private final ChunkStore backing;
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
+    private final AtomicBoolean keeping = new AtomicBoolean(true);
+    private PrintStream warnings = System.err;
 
     /** {@code cache} in front of {@code backing}. */
     public CachedStore(WritableChunkStore cache, ChunkStore backing) {
         this.cache = cache;
         this.backing = backing;
+    }
+
+    /** Where the one warning about a cache that cannot keep chunks goes (default standard error). */
+    public CachedStore warnings(PrintStream w) {
+        this.warnings = w;
+        return this;
+    }
+
+    /** Whether chunks are still being kept (false once the cache could not take one). */
+    public boolean keeping() {
+        return keeping.get();
     }
 
     @Override
@@ -131,15 +149,29 @@ public final class CachedStore implements ChunkStore {
         if (d == null) {
             throw new ChunkMissingException(id, backing.location());
         }
-        return frame[0] != null ? frame[0] : cache.getStored(id);
+        if (frame[0] != null) {
+            return frame[0];
+        }
+        return keeping.get() ? cache.getStored(id) : Compression.ZSTD.compress(d, 0, d.length);
     }
 
     /** Keeps a chunk the backing stores delivered: their compressed frame when they give it, else compressed here. */
-    private void keep(ChunkId id, byte[] data, byte[] stored) throws IOException {
-        if (stored != null) {
-            cache.putStored(id, stored);
-        } else {
-            cache.put(id, data, 0, data.length);
+    private void keep(ChunkId id, byte[] data, byte[] stored) {
+        if (!keeping.get()) {
+            return;
+        }
+        try {
+            if (stored != null) {
+                cache.putStored(id, stored);
+            } else {
+                cache.put(id, data, 0, data.length);
+            }
+        } catch (IOException e) {
+            if (keeping.getAndSet(false)) {
+                String why = e.getCause() instanceof IOException cause ? Failures.reason(cause) : e.getMessage();
+                warnings.println("jcasync: warning: cache " + cache.location() + " cannot keep chunks (" + why
+                        + "); going on without caching");
+            }
         }
     }
 

@@ -120,6 +120,14 @@ public enum Compression {
         bo.write(v >>> 24);
     }
 
+    /**
+     * The largest stored frame of a chunk of at most {@code max} bytes: zstd, xz and gzip all grow incompressible
+     * data by well under 1/64 plus their headers. Larger files and replies are refused before they are read.
+     */
+    public static long maxStoredSize(int max) {
+        return max + max / 64L + (64 << 10);
+    }
+
     /** The format of stored bytes by their magic, or null when none matches. */
     public static Compression detect(byte[] b, int len) {
         if (len >= 4 && (b[0] & 0xff) == 0x28 && (b[1] & 0xff) == 0xb5 && (b[2] & 0xff) == 0x2f

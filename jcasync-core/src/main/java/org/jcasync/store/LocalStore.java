@@ -1,6 +1,8 @@
 package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.io.Failures;
+import org.jcasync.io.RegularFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -127,17 +129,25 @@ public final class LocalStore implements PrunableChunkStore {
                 return null;
             }
             try {
-                stored = Files.readAllBytes(raw);
+                stored = readSmallFile(raw, options.maxChunkSize());
+                if (stored == null) {
+                    throw new ChunkInvalidException(id, location(), "its file is larger than the maximum chunk size "
+                            + options.maxChunkSize(), null);
+                }
                 length = stored.length;
             } catch (NoSuchFileException e2) {
                 if (!Files.isDirectory(root)) {
                     throw new StoreException(id, "store " + root + " does not exist", e2);
                 }
                 return null;
+            } catch (RegularFile.NotRegularException e2) {
+                throw notRegular(id, e2);
             }
             compressed = false;
         } catch (AccessDeniedException e) {
             throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
+        } catch (RegularFile.NotRegularException e) {
+            throw notRegular(id, e);
         }
         bytesRead.addAndGet(length);
         reads.incrementAndGet();
@@ -155,12 +165,9 @@ public final class LocalStore implements PrunableChunkStore {
         return stored;
     }
 
-    /**
-     * The largest file a chunk of at most {@code max} bytes can be stored in: zstd, xz and gzip all grow
-     * incompressible data by well under 1/64 plus their headers. A larger file is refused before it is read.
-     */
+    /** The largest file a chunk of at most {@code max} bytes can be stored in ({@link Compression#maxStoredSize}). */
     static long frameLimit(int max) {
-        return max + max / 64L + (64 << 10);
+        return Compression.maxStoredSize(max);
     }
 
     private static final ThreadLocal<byte[]> READ_BUFFER = ThreadLocal.withInitial(() -> new byte[256 << 10]);
@@ -171,9 +178,9 @@ public final class LocalStore implements PrunableChunkStore {
      * the file's length; null when the file is longer than {@code limit}.
      */
     private static ByteBuffer readTransient(Path file, long limit) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (RegularFile f = RegularFile.open(file)) {
             byte[] buf = READ_BUFFER.get();
-            long size = ch.size();
+            long size = f.size();
             if (size > limit) {
                 return null;
             }
@@ -181,20 +188,27 @@ public final class LocalStore implements PrunableChunkStore {
                 buf = new byte[(int) Math.min(Integer.MAX_VALUE - 16, Math.max(size + 1, 2L * buf.length))];
                 READ_BUFFER.set(buf);
             }
-            ByteBuffer bb = ByteBuffer.wrap(buf);
-            while (ch.read(bb) >= 0) {
-                if (!bb.hasRemaining()) {
+            int at = 0;
+            int n;
+            while ((n = f.read(buf, at, buf.length - at, at)) > 0) {
+                at += n;
+                if (at == buf.length) {
                     if (buf.length > limit) {
                         return null;
                     }
                     // The file grew while it was read: go on in a larger buffer.
                     buf = Arrays.copyOf(buf, (int) Math.min(Integer.MAX_VALUE - 16, 2L * buf.length));
                     READ_BUFFER.set(buf);
-                    bb = ByteBuffer.wrap(buf).position(bb.position());
                 }
             }
-            return ByteBuffer.wrap(buf, 0, bb.position());
+            return ByteBuffer.wrap(buf, 0, at);
         }
+    }
+
+    /** A whole file of at most {@code limit} bytes (null when longer), refusing FIFOs and other special files. */
+    private static byte[] readSmallFile(Path file, long limit) throws IOException {
+        ByteBuffer b = readTransient(file, limit);
+        return b == null ? null : Arrays.copyOf(b.array(), b.limit());
     }
 
     /** Checks that {@code data} is the chunk {@code id}. */
@@ -247,7 +261,11 @@ public final class LocalStore implements PrunableChunkStore {
     @Override
     public byte[] getStored(ChunkId id) throws IOException {
         try {
-            byte[] b = Files.readAllBytes(chunkPath(id));
+            byte[] b = readSmallFile(chunkPath(id), frameLimit(options.maxChunkSize()));
+            if (b == null) {
+                throw new ChunkInvalidException(id, location(), "its file is larger than any compressed chunk of at "
+                        + "most " + options.maxChunkSize() + " bytes", null);
+            }
             bytesRead.addAndGet(b.length);
             reads.incrementAndGet();
             return b;
@@ -256,7 +274,14 @@ public final class LocalStore implements PrunableChunkStore {
             return PrunableChunkStore.super.getStored(id);
         } catch (AccessDeniedException e) {
             throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
+        } catch (RegularFile.NotRegularException e) {
+            throw notRegular(id, e);
         }
+    }
+
+    /** A FIFO or other special file where a chunk file should be: the chunk is corrupt (never read, never waited on). */
+    private ChunkInvalidException notRegular(ChunkId id, RegularFile.NotRegularException e) {
+        return new ChunkInvalidException(id, location(), "its file " + e.getFile() + " " + e.getReason(), e);
     }
 
     @Override
@@ -264,7 +289,16 @@ public final class LocalStore implements PrunableChunkStore {
         return List.of(new StoreStats(location(), delivered.get(), bytesRead.get(), reads.get(), 0, 0));
     }
 
+    /** Writes a chunk file; a failure (a full or read-only file system) names the chunk, the store and why. */
     private boolean write(ChunkId id, Path target, ByteBuffer compressed) throws IOException {
+        try {
+            return writeChunkFile(id, target, compressed);
+        } catch (IOException e) {
+            throw new StoreException(id, "cannot store chunk " + id + " in " + root + ": " + Failures.reason(e), e);
+        }
+    }
+
+    private boolean writeChunkFile(ChunkId id, Path target, ByteBuffer compressed) throws IOException {
         Path dir = target.getParent();
         if (!knownDirs.contains(dir)) {
             Files.createDirectories(dir);

@@ -1,5 +1,7 @@
 package org.jcasync.store;
 
+import org.jcasync.io.StreamParser;
+
 import java.io.IOException;
 import java.net.URI;
 import java.util.Set;
@@ -31,8 +33,31 @@ public interface StoreProvider {
         return null;
     }
 
-    /** The whole file (an index) at {@code location}. */
-    byte[] readFile(URI location, TransportOptions transport) throws IOException;
+    /**
+     * Reads the file (an index, a chunk map) at {@code location} with {@code parser} while it arrives, so that what
+     * is held in memory is what the parser keeps, whatever the server sends. A transport failure while the parser
+     * reads is retried (the parser starts again on a fresh stream); a failure of the parser is not.
+     *
+     * @throws java.nio.file.NoSuchFileException when there is no such file
+     */
+    <T> T readFile(URI location, TransportOptions transport, StreamParser<T> parser) throws IOException;
+
+    /** The whole file at {@code location}, at most {@link #MAX_FILE} bytes. */
+    default byte[] readFile(URI location, TransportOptions transport) throws IOException {
+        return readFile(location, transport, in -> readAll(in, location.toString()));
+    }
+
+    /** Largest file {@link #readFile(URI, TransportOptions)} returns (about a Java array's limit). */
+    long MAX_FILE = Integer.MAX_VALUE - 64;
+
+    /** All of {@code in}, failing past {@link #MAX_FILE} bytes; {@code name} is used in the message. */
+    static byte[] readAll(java.io.InputStream in, String name) throws IOException {
+        byte[] b = in.readNBytes((int) MAX_FILE);
+        if (in.read() >= 0) {
+            throw new IOException(name + ": larger than " + MAX_FILE + " bytes");
+        }
+        return b;
+    }
 
     /** Writes (replaces) the file at {@code location} atomically; by default the scheme is read-only. */
     default void writeFile(URI location, byte[] content, TransportOptions transport) throws IOException {

@@ -1,8 +1,10 @@
 package org.jcasync.store;
 
 import org.jcasync.io.AtomicFile;
+import org.jcasync.io.StreamParser;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -118,6 +120,26 @@ public final class StoreRegistry {
             return Files.readAllBytes(p);
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(p.toString(), null, "no such file");
+        }
+    }
+
+    /**
+     * Reads the file at {@code location} (a path or URL) with {@code parser} as it arrives: see
+     * {@link StoreProvider#readFile(URI, TransportOptions, StreamParser)}.
+     */
+    public <T> T readFile(String location, TransportOptions transport, StreamParser<T> parser) throws IOException {
+        Path p = localPath(location);
+        if (p == null) {
+            return provider(location).readFile(uri(location), transport, parser);
+        }
+        InputStream in;
+        try {
+            in = Files.newInputStream(p);
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(p.toString(), null, "no such file");
+        }
+        try (in) {
+            return parser.parse(in);
         }
     }
 

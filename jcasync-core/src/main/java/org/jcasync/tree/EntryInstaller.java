@@ -1,12 +1,12 @@
 package org.jcasync.tree;
 
+import org.jcasync.io.TempFiles;
 import org.jcasync.internal.fs.FileAttributes;
 import org.jcasync.internal.fs.Posix;
 import org.jcasync.internal.fs.Posix.Stat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static org.jcasync.format.FileMode.S_IFDIR;
 import static org.jcasync.internal.fs.Posix.O_DIRECTORY;
@@ -33,18 +33,9 @@ final class EntryInstaller {
         this.undoImmutable = undoImmutable;
     }
 
-    /** casync's {@code tempfn_random}: ".#" + name + 16 hex digits, the name shortened to fit 255 bytes. */
+    /** casync's {@code tempfn_random} name for a temporary entry beside {@code name} ({@link TempFiles}). */
     static byte[] tempName(byte[] name) {
-        int keep = Math.min(name.length, 255 - 2 - 16);
-        byte[] t = new byte[2 + keep + 16];
-        t[0] = '.';
-        t[1] = '#';
-        System.arraycopy(name, 0, t, 2, keep);
-        long r = ThreadLocalRandom.current().nextLong();
-        for (int i = 0; i < 16; i++) {
-            t[2 + keep + i] = (byte) "0123456789abcdef".charAt((int) ((r >>> (60 - 4 * i)) & 0xf));
-        }
-        return t;
+        return TempFiles.randomName(name);
     }
 
     /** Remembers the temporary entry {@code tmp} of {@code dirFd} as the one being built. */

@@ -191,4 +191,39 @@ class IndexReaderTest {
         }
         rejects(with(b -> b.putLong(t + 32, IndexWriter.TAIL_MARKER + 1)), "non-increasing");
     }
+
+    /** A stream of the valid index's header followed by valid items (increasing ends) that never ends. */
+    private static java.io.InputStream endlessTable(long[] served) throws IOException {
+        byte[] header = Arrays.copyOf(valid(), 64);
+        return new java.io.InputStream() {
+            private long at;
+
+            @Override
+            public int read() {
+                long o = at++;
+                served[0] = at;
+                if (o < header.length) {
+                    return header[(int) o] & 0xff;
+                }
+                long item = (o - header.length) / 40;
+                int within = (int) ((o - header.length) % 40);
+                return within < 8 ? (int) (((item + 1) * 100) >>> (8 * within)) & 0xff : (int) (item + within) & 0xff;
+            }
+        };
+    }
+
+    @Test
+    void anEndlessTableStopsAtTheChunkLimitHavingReadNoMore() throws IOException {
+        long[] served = new long[1];
+        assertThatThrownBy(() -> IndexReader.read(endlessTable(served), "endless.caibx", 5000))
+                .hasMessage("endless.caibx: lists more than 5000 chunks, more than this Java heap holds (at 40 bytes "
+                        + "a chunk; raise it with -Xmx in JCASYNC_JAVA_OPTS)");
+        assertThat(served[0]).as("bytes read").isLessThan(64 + 5001 * 40 + (1 << 16) + 1);
+    }
+
+    @Test
+    void theChunkLimitFollowsTheHeap() {
+        assertThat(IndexReader.maxChunks()).isEqualTo((int) Math.min(Integer.MAX_VALUE / 32 - 1024,
+                Math.max(1024, Runtime.getRuntime().maxMemory() / 8 / 40)));
+    }
 }

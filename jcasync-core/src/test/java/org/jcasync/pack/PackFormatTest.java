@@ -107,4 +107,33 @@ class PackFormatTest {
         assertThatThrownBy(() -> ChunkMap.parse(bad, a.index().size(), "x.camap"))
                 .hasMessageContaining("x.camap").hasMessageContaining("own pack 3 of 2");
     }
+
+    @Test
+    void aChunkMapIsReadNoFurtherThanItsHeaderSays() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile a = f.make("a", TestData.random(1, 300_000));
+        byte[] file = ChunkMap.build(a.bytes(), a.index(), i -> new ChunkMap.Location(PACK, i * 100L, 50)).toBytes();
+        int n = a.index().size();
+        assertThat(ChunkMap.read(new java.io.ByteArrayInputStream(file), n, "m")).isEqualTo(file);
+        // Longer than declared: refused at the first extra byte, of an endless stream too.
+        java.io.InputStream endless = new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(file),
+                new java.io.InputStream() {
+                    @Override
+                    public int read() {
+                        return 7;
+                    }
+                });
+        assertThatThrownBy(() -> ChunkMap.read(endless, n, "x.camap"))
+                .hasMessage("x.camap: chunk map is longer than the " + file.length + " bytes its header declares");
+        assertThatThrownBy(() -> ChunkMap.read(new java.io.ByteArrayInputStream(java.util.Arrays.copyOf(file,
+                file.length - 1)), n, "x.camap")).hasMessageContaining("ends after");
+        // A header declaring more chunks than allowed is refused before anything is allocated for them.
+        assertThatThrownBy(() -> ChunkMap.read(new java.io.ByteArrayInputStream(file), n - 1, "x.camap"))
+                .hasMessageContaining("declares " + n + " chunks");
+        byte[] packs = file.clone();
+        packs[12] = (byte) 0xff;
+        packs[13] = (byte) 0xff;
+        assertThatThrownBy(() -> ChunkMap.read(new java.io.ByteArrayInputStream(packs), n, "x.camap"))
+                .hasMessageContaining("no more packs than chunks");
+    }
 }

@@ -398,4 +398,41 @@ class LocalStoreTest {
         assertThat(store.put(id(d), d, 0, d.length)).isTrue();
         assertThat(store.get(id(d))).isEqualTo(d);
     }
+
+    /** Replaces {@code file} with a FIFO that nobody writes to. */
+    private static void fifo(Path file) throws Exception {
+        Files.deleteIfExists(file);
+        Process p = new ProcessBuilder("mkfifo", file.toString()).start();
+        assertThat(p.waitFor()).isZero();
+    }
+
+    @Test
+    void aFifoWhereAChunkShouldBeIsRefusedWithoutBlocking() throws Exception {
+        byte[] data = TestData.random(16, 5000);
+        ChunkId id = id(data);
+        store.put(id, data, 0, data.length);
+        fifo(store.chunkPath(id));
+        // Each read runs on its own thread so that a read that blocks fails the test instead of hanging it.
+        java.util.concurrent.ExecutorService t = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            for (java.util.concurrent.Callable<?> read : List.<java.util.concurrent.Callable<?>>of(
+                    () -> store.get(id), () -> store.getAll(List.of(id)), () -> store.getStored(id))) {
+                java.util.concurrent.Future<?> f = t.submit(read);
+                assertThatThrownBy(() -> f.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                        .hasCauseInstanceOf(ChunkInvalidException.class)
+                        .hasMessageContaining(id.toHex()).hasMessageContaining("is a FIFO, not a regular file");
+            }
+            // The same for an uncompressed chunk file.
+            byte[] raw = TestData.random(17, 3000);
+            ChunkId rawId = id(raw);
+            Path rawPath = root.resolve(rawId.prefix()).resolve(rawId.toHex());
+            Files.createDirectories(rawPath.getParent());
+            fifo(rawPath);
+            java.util.concurrent.Future<?> f = t.submit(() -> store.get(rawId));
+            assertThatThrownBy(() -> f.get(60, java.util.concurrent.TimeUnit.SECONDS))
+                    .hasCauseInstanceOf(ChunkInvalidException.class).hasMessageContaining("FIFO");
+        } finally {
+            t.shutdownNow();
+        }
+    }
 }

@@ -37,8 +37,11 @@ class StoreRegistryTest {
         }
 
         @Override
-        public byte[] readFile(URI location, TransportOptions transport) throws IOException {
-            return Files.readAllBytes(tmp.resolve(location.getHost()));
+        public <T> T readFile(URI location, TransportOptions transport, org.jcasync.io.StreamParser<T> parser)
+                throws IOException {
+            try (java.io.InputStream in = Files.newInputStream(tmp.resolve(location.getHost()))) {
+                return parser.parse(in);
+            }
         }
     }
 

@@ -1,10 +1,10 @@
 package org.jcasync.http;
 
+import org.jcasync.store.TransferWatch;
+
 import java.io.IOException;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Receives one reply body into a byte array of bounded size: refuses a body larger than the bound (declared or
- * actual), fails one that ends before its {@code Content-Length} or stalls for longer than the timeout (the
- * client's own timeout ends with the reply headers), and reads no faster than a shared {@link TokenBucket} allows
+ * actual), fails one that ends before its {@code Content-Length}, stalls for longer than the timeout or trickles
+ * below the minimum rate ({@link TransferWatch}; the client's own timeout ends with the reply headers), and reads no
+ * faster than a shared {@link TokenBucket} allows
  * (it asks for the next piece only when the bucket has paid for the last one, so the connection's flow control
  * slows the server down). A collector that accepts truncated bodies completes with what arrived when the
  * connection breaks or ends early, for formats that tell by themselves where they end.
@@ -32,32 +33,35 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
         }
     }
 
+    /** Bytes kept of a body that is otherwise dropped. */
+    static final int EXCERPT = 512;
+
     private final CompletableFuture<byte[]> result = new CompletableFuture<>();
     private final boolean keep;
     private final long max;
     private final long declared;
     private final boolean expectBody;
     private final TokenBucket bucket;
-    private final long timeoutNanos;
+    private final TransferWatch watch;
     private final ScheduledExecutorService timer;
     private final LongAdder downloaded;
     private final boolean acceptTruncated;
     private Flow.Subscription subscription;
     private byte[] buf = new byte[0];
     private long received;
-    /** When data last arrived (or, while throttled, when the next piece is asked for). */
-    private volatile long lastActivity;
 
     /**
-     * @param keep keep the bytes (a 2xx reply to a GET); else they are read and dropped
+     * @param keep keep the bytes (a 2xx reply to a GET); else they are read and dropped but for the first
+     *     {@value #EXCERPT} (an error reply's explanation, for messages)
      * @param max most bytes kept
      * @param declared the Content-Length, or -1
      * @param expectBody false for replies without a body (HEAD, 204, 304)
      * @param bucket the rate limit, or null
+     * @param watch judges the server's pace
      * @param downloaded counts kept bytes
      * @param acceptTruncated complete with the bytes received when the body breaks off or ends early
      */
-    BodyCollector(boolean keep, long max, long declared, boolean expectBody, TokenBucket bucket, Duration timeout,
+    BodyCollector(boolean keep, long max, long declared, boolean expectBody, TokenBucket bucket, TransferWatch watch,
                   ScheduledExecutorService timer, LongAdder downloaded, boolean acceptTruncated) {
         this.acceptTruncated = acceptTruncated;
         this.keep = keep;
@@ -65,7 +69,7 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
         this.declared = declared;
         this.expectBody = expectBody;
         this.bucket = bucket;
-        this.timeoutNanos = timeout.toNanos();
+        this.watch = watch;
         this.timer = timer;
         this.downloaded = downloaded;
     }
@@ -86,14 +90,13 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
         if (keep && declared > 0) {
             buf = new byte[(int) declared];
         }
-        lastActivity = System.nanoTime();
-        watch(timeoutNanos);
-        s.request(1);
+        request();
+        watch();
     }
 
     @Override
     public void onNext(List<ByteBuffer> items) {
-        lastActivity = System.nanoTime();
+        long now = System.nanoTime();
         long n = 0;
         for (ByteBuffer b : items) {
             int r = b.remaining();
@@ -109,21 +112,33 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
                 }
                 b.get(buf, at, r);
             } else {
+                int at = (int) Math.min(EXCERPT, received + n);
+                int k = Math.min(r, EXCERPT - at);
+                if (k > 0) {
+                    buf = buf.length == 0 ? new byte[EXCERPT] : buf;
+                    b.get(buf, at, k);
+                }
                 b.position(b.limit());
             }
             n += r;
         }
         received += n;
+        watch.received(n, now);
         if (keep) {
             downloaded.add(n);
         }
         long wait = bucket == null ? 0 : bucket.take(n);
         if (wait <= 0) {
-            subscription.request(1);
+            request();
         } else {
-            lastActivity = System.nanoTime() + wait;
-            timer.schedule(() -> subscription.request(1), wait, TimeUnit.NANOSECONDS);
+            // Waiting for the bucket is not waiting for the server: the watch's clock stops meanwhile.
+            timer.schedule(this::request, wait, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private void request() {
+        watch.waiting(System.nanoTime());
+        subscription.request(1);
     }
 
     @Override
@@ -146,7 +161,7 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
                     + " bytes"));
             return;
         }
-        result.complete(keep ? received() : null);
+        result.complete(keep ? received() : Arrays.copyOf(buf, (int) Math.min(received, buf.length)));
     }
 
     private void fail(IOException e) {
@@ -155,19 +170,18 @@ final class BodyCollector implements HttpResponse.BodySubscriber<byte[]> {
         }
     }
 
-    /** Fails the body when no data arrived for the timeout; checks again later otherwise. */
-    private void watch(long delayNanos) {
+    /** Fails the body when the server stalls or trickles; checks again later otherwise. */
+    private void watch() {
         timer.schedule(() -> {
             if (result.isDone()) {
                 return;
             }
-            long idle = System.nanoTime() - lastActivity;
-            if (idle >= timeoutNanos) {
-                fail(new HttpTimeoutException("no data for " + Duration.ofNanos(timeoutNanos).toSeconds()
-                        + " s in the middle of the reply"));
+            String slow = watch.check(System.nanoTime());
+            if (slow != null) {
+                fail(new TransferWatch.TooSlowException(slow));
             } else {
-                watch(timeoutNanos - idle);
+                watch();
             }
-        }, delayNanos, TimeUnit.NANOSECONDS);
+        }, watch.checkIntervalNanos(), TimeUnit.NANOSECONDS);
     }
 }

@@ -1,5 +1,6 @@
 package org.jcasync.http;
 
+import org.jcasync.io.StreamParser;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreProvider;
@@ -13,9 +14,6 @@ import java.util.Set;
 
 /** {@code http://} and {@code https://} stores ({@link HttpStore}) and index files (one GET or PUT). */
 public final class HttpStoreProvider implements StoreProvider {
-    /** Largest index file read (a Java array's limit; an index of that size lists 50 million chunks). */
-    private static final long MAX_FILE = Integer.MAX_VALUE - 16;
-
     @Override
     public Set<String> schemes() {
         return Set.of("http", "https");
@@ -38,21 +36,11 @@ public final class HttpStoreProvider implements StoreProvider {
     }
 
     @Override
-    public byte[] readFile(URI location, TransportOptions transport) throws IOException {
+    public <T> T readFile(URI location, TransportOptions transport, StreamParser<T> parser) throws IOException {
         HttpLocation at = HttpLocation.of(location, false);
         try (HttpTransport t = transport(at, transport)) {
-            return HttpTransport.await(t.send(new HttpTransport.Request("GET", at.uri(), null, null, MAX_FILE, null,
-                    "index " + at.display()), new HttpTransport.Reply<>() {
-                        @Override
-                        public byte[] ok(byte[] body) {
-                            return body;
-                        }
-
-                        @Override
-                        public byte[] missing() throws IOException {
-                            throw new NoSuchFileException(at.display(), null, "no such index (HTTP 404)");
-                        }
-                    }));
+            return t.getStreamed(at.uri(), "index " + at.display(), parser,
+                    () -> new NoSuchFileException(at.display(), null, "no such index (HTTP 404)"));
         }
     }
 

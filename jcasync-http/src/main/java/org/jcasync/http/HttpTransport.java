@@ -1,12 +1,17 @@
 package org.jcasync.http;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.io.HttpBodyStream;
+import org.jcasync.io.StreamParser;
+import org.jcasync.io.TrackedInputStream;
 import org.jcasync.store.StoreException;
+import org.jcasync.store.TransferWatch;
 import org.jcasync.store.TransportOptions;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -209,24 +214,7 @@ final class HttpTransport implements AutoCloseable {
         private void send(AdaptiveLimit.Permit permit) {
             HttpRequest req;
             try {
-                HttpRequest.Builder b = HttpRequest.newBuilder(r.uri()).timeout(options.timeout())
-                        .header("User-Agent", "jcasync/0.1");
-                if (authorization != null) {
-                    b.header("Authorization", authorization);
-                }
-                if (r.range() != null) {
-                    b.header("Range", r.range());
-                }
-                switch (r.method()) {
-                    case "GET" -> b.GET();
-                    case "HEAD" -> b.HEAD();
-                    case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofByteArray(r.body()))
-                            .header("Content-Type", r.contentType());
-                    case "POST" -> b.POST(HttpRequest.BodyPublishers.ofByteArray(r.body()))
-                            .header("Content-Type", r.contentType());
-                    default -> throw new IllegalArgumentException("unsupported method " + r.method());
-                }
-                req = b.build();
+                req = build(r);
             } catch (IllegalArgumentException e) {
                 permit.succeeded();
                 giveUp(new StoreException(r.id(), r.what() + ": " + e.getMessage(), e));
@@ -239,7 +227,7 @@ final class HttpTransport implements AutoCloseable {
                 boolean ok = s / 100 == 2;
                 return new BodyCollector(ok && get, r.maxBody(),
                         info.headers().firstValueAsLong("content-length").orElse(-1),
-                        !r.method().equals("HEAD") && s != 204 && s != 304, bucket, options.timeout(), TIMER,
+                        !r.method().equals("HEAD") && s != 204 && s != 304, bucket, TransferWatch.of(options), TIMER,
                         downloaded, ok && get && reply.acceptsTruncatedBody());
             };
             try {
@@ -272,7 +260,7 @@ final class HttpTransport implements AutoCloseable {
             }
             if (s == 429 || s == 408 || s >= 500) {
                 permit.dropped();
-                retry("HTTP " + s, retryAfterMillis(resp), null);
+                retry("HTTP " + s + explanation(resp), retryAfterMillis(resp), null);
                 return;
             }
             permit.succeeded();
@@ -281,7 +269,7 @@ final class HttpTransport implements AutoCloseable {
             } else if (s / 100 == 2) {
                 DECODE.execute(() -> finish(() -> reply.ok(s, resp.headers(), resp.body())));
             } else {
-                giveUp(new StoreException(r.id(), r.what() + ": HTTP " + s + hint(s)
+                giveUp(new StoreException(r.id(), r.what() + ": HTTP " + s + hint(s) + explanation(resp)
                         + resp.headers().firstValue("location").map(l -> " (redirected to " + l
                         + "; give that location instead)").orElse(""), null));
             }
@@ -303,19 +291,142 @@ final class HttpTransport implements AutoCloseable {
 
         private void retry(String reason, long retryAfterMs, IntFunction<IOException> giveUpWith) {
             if (attempts > options.retries()) {
-                giveUp(giveUpWith != null ? giveUpWith.apply(attempts) : new StoreException(r.id(), r.what() + ": "
-                        + reason + (attempts > 1 ? " after " + attempts + " attempts" : ""), null));
+                giveUp(giveUpWith != null ? giveUpWith.apply(attempts) : finalFailure(r, reason, attempts));
                 return;
             }
             retries.increment();
-            long backoff = options.retryDelay().toMillis() << Math.min(20, attempts - 1);
-            long delay = Math.min(MAX_RETRY_DELAY_MS, Math.max(backoff, retryAfterMs));
-            TIMER.schedule(this::attempt, delay, TimeUnit.MILLISECONDS);
+            TIMER.schedule(this::attempt, retryDelayMillis(attempts, retryAfterMs), TimeUnit.MILLISECONDS);
         }
 
         private void giveUp(Throwable e) {
             errors.increment();
             result.completeExceptionally(e);
+        }
+    }
+
+    private HttpRequest build(Request r) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(r.uri()).timeout(options.timeout())
+                .header("User-Agent", "jcasync/0.1");
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        if (r.range() != null) {
+            b.header("Range", r.range());
+        }
+        switch (r.method()) {
+            case "GET" -> b.GET();
+            case "HEAD" -> b.HEAD();
+            case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofByteArray(r.body()))
+                    .header("Content-Type", r.contentType());
+            case "POST" -> b.POST(HttpRequest.BodyPublishers.ofByteArray(r.body()))
+                    .header("Content-Type", r.contentType());
+            default -> throw new IllegalArgumentException("unsupported method " + r.method());
+        }
+        return b.build();
+    }
+
+    /** The wait before attempt {@code attempts + 1}: doubling back-off, or the server's Retry-After, capped. */
+    private long retryDelayMillis(int attempts, long retryAfterMs) {
+        long backoff = options.retryDelay().toMillis() << Math.min(20, attempts - 1);
+        return Math.min(MAX_RETRY_DELAY_MS, Math.max(backoff, retryAfterMs));
+    }
+
+    private static StoreException finalFailure(Request r, String reason, int attempts) {
+        return new StoreException(r.id(), r.what() + ": " + reason + (attempts > 1 ? " after " + attempts
+                + " attempts" : ""), null);
+    }
+
+    /**
+     * GETs {@code uri} and hands the body to {@code parser} on the calling thread while it arrives (in bounded
+     * memory, at the pace of the parser, watched for stalls and trickles), retrying as {@link #send} does: also when
+     * the body breaks off while being parsed (then the parser starts again on a new reply). A failure of the parser
+     * itself (bad bytes) is not retried. 404 and 410 throw {@code missing}.
+     */
+    <T> T getStreamed(URI uri, String what, StreamParser<T> parser, java.util.function.Supplier<IOException> missing)
+            throws IOException {
+        Request r = new Request("GET", uri, null, null, 0, null, what);
+        HttpRequest req = build(r);
+        for (int attempts = 1; ; attempts++) {
+            AdaptiveLimit.Permit permit = await(limit.acquire());
+            requests.increment();
+            try {
+                T t = streamOnce(req, what, parser, missing);
+                permit.succeeded();
+                return t;
+            } catch (FailedAttempt e) {
+                permit.dropped();
+                giveUpOrWait(r, e.getMessage(), attempts, e.retryAfterMs);
+            } catch (IOException | RuntimeException e) {
+                permit.succeeded();
+                if (!(e instanceof java.nio.file.NoSuchFileException)) {
+                    errors.increment();
+                }
+                throw e;
+            }
+        }
+    }
+
+    /** An attempt that failed in a way worth repeating. */
+    private static final class FailedAttempt extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long retryAfterMs;
+
+        FailedAttempt(String reason, long retryAfterMs) {
+            super(reason);
+            this.retryAfterMs = retryAfterMs;
+        }
+    }
+
+    private <T> T streamOnce(HttpRequest req, String what, StreamParser<T> parser,
+                             java.util.function.Supplier<IOException> missing) throws IOException {
+        HttpResponse<InputStream> resp;
+        try {
+            resp = client.send(req, info -> new HttpBodyStream(TransferWatch.of(options), TIMER,
+                    bucket == null ? null : bucket::take, info.statusCode() / 100 == 2 ? downloaded::add : null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for " + what);
+        } catch (IOException e) {
+            if (permanent(e)) {
+                throw new StoreException(null, what + ": " + describe(e), e);
+            }
+            throw new FailedAttempt(describe(e), 0);
+        }
+        replies.get(resp.version()).increment();
+        int s = resp.statusCode();
+        try (TrackedInputStream in = new TrackedInputStream(resp.body())) {
+            if (s / 100 == 2) {
+                try {
+                    return parser.parse(in);
+                } catch (IOException e) {
+                    if (in.failed()) {
+                        throw new FailedAttempt(describe(e), 0);
+                    }
+                    throw e;
+                }
+            }
+            if (s == 404 || s == 410) {
+                throw missing.get();
+            }
+            if (s == 429 || s == 408 || s >= 500) {
+                throw new FailedAttempt("HTTP " + s, retryAfterMillis(resp));
+            }
+            throw new StoreException(null, what + ": HTTP " + s + hint(s), null);
+        }
+    }
+
+    /** After a failed attempt: throws when the attempts are used up, else waits for the next one. */
+    private void giveUpOrWait(Request r, String reason, int attempts, long retryAfterMs) throws IOException {
+        if (attempts > options.retries()) {
+            errors.increment();
+            throw finalFailure(r, reason, attempts);
+        }
+        retries.increment();
+        try {
+            Thread.sleep(retryDelayMillis(attempts, retryAfterMs));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting to retry " + r.what());
         }
     }
 
@@ -348,12 +459,14 @@ final class HttpTransport implements AutoCloseable {
     }
 
     private String describe(Throwable e) {
+        if (e instanceof TransferWatch.TooSlowException) {
+            return e.getMessage();
+        }
         if (e instanceof HttpConnectTimeoutException) {
             return "no connection within " + seconds(options.timeout());
         }
         if (e instanceof HttpTimeoutException) {
-            return e.getMessage() != null && e.getMessage().startsWith("no data") ? "timed out: " + e.getMessage()
-                    : "no reply within " + seconds(options.timeout());
+            return "no reply within " + seconds(options.timeout());
         }
         if (e instanceof ConnectException) {
             return "cannot connect (" + (e.getMessage() != null ? e.getMessage() : "connection refused") + ")";
@@ -376,6 +489,27 @@ final class HttpTransport implements AutoCloseable {
             case 416 -> " (range not satisfiable: the file is shorter than asked for)";
             default -> "";
         };
+    }
+
+    /**
+     * " (what the server said)" for an error reply with a short text body, such as jcasync's servers send ("cannot
+     * store chunk … : No space left on device"); else "". Only printable ASCII of the first line is kept.
+     */
+    static String explanation(HttpResponse<byte[]> r) {
+        byte[] b = r.body();
+        String type = r.headers().firstValue("content-type").orElse("text/plain");
+        if (b == null || b.length == 0 || !type.startsWith("text/plain")) {
+            return "";
+        }
+        StringBuilder t = new StringBuilder();
+        for (byte c : b) {
+            if (c == '\n' || c == '\r' || t.length() >= 200) {
+                break;
+            }
+            t.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+        }
+        String line = t.toString().strip();
+        return line.isEmpty() ? "" : " (" + line + ")";
     }
 
     /** A 429's or 503's Retry-After in milliseconds (seconds form only), or 0. */

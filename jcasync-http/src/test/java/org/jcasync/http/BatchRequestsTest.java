@@ -223,7 +223,7 @@ class BatchRequestsTest {
         try (HttpStore s = serve(failing(ids.get(3), Integer.MAX_VALUE, new AtomicInteger()))) {
             // Three frames arrive, then the reply breaks off; asked again, the server fails before any frame.
             assertThatThrownBy(() -> s.getAll(ids.subList(0, 10))).isInstanceOf(StoreException.class)
-                    .hasMessage("batch of 7 chunks from " + server.uris().getFirst() + ": HTTP 500 after 4 attempts");
+                    .hasMessage("batch of 7 chunks from " + server.uris().getFirst() + ": HTTP 500 (upstream failure) after 4 attempts");
             assertThat(requests()).hasSize(5);
         }
     }

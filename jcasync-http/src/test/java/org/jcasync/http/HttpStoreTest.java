@@ -175,7 +175,7 @@ class HttpStoreTest {
         }
         try (HttpStore s = open(FAST)) {
             assertThatThrownBy(() -> s.getAll(List.of(ids.get(0), id))).isInstanceOf(StoreException.class)
-                    .hasMessage("chunk " + id + " from " + server.url("store/") + ": HTTP 503 after 4 attempts");
+                    .hasMessage("chunk " + id + " from " + server.url("store/") + ": HTTP 503 (status 503) after 4 attempts");
             assertThat(server.requests(path(id))).isEqualTo(4);
             assertThat(s.stats().getFirst().errors()).isEqualTo(1);
         }

@@ -1,5 +1,9 @@
 package org.jcasync.s3;
 
+import org.jcasync.io.Futures;
+import org.jcasync.io.HttpBodyStream;
+import org.jcasync.store.TransferWatch;
+import org.jcasync.store.TransportOptions;
 import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.ContentStreamProvider;
 import software.amazon.awssdk.http.ExecutableHttpRequest;
@@ -9,31 +13,22 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.SdkHttpRequest;
 import software.amazon.awssdk.http.SdkHttpResponse;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.ByteBuffer;
-import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The SDK's HTTP client on the JDK's {@link HttpClient} (HTTP/1.1, kept-alive connections, no extra library).
- * Request and reply bodies are small (chunks, indexes, listings) and are held in memory. {@code timeout} bounds the
- * wait for the reply's headers and every wait for more of its body.
+ * Request bodies are small (chunks, indexes) and are held in memory; reply bodies are streamed to the SDK as they
+ * arrive ({@link HttpBodyStream}), so the caller decides how much of one to read. The transport's timeout bounds
+ * the wait for the reply's headers; a {@link TransferWatch} fails a body that stalls or trickles below the minimum
+ * rate.
  */
 final class JdkSdkHttpClient implements SdkHttpClient {
     /** Headers the JDK client sets itself and refuses from callers. */
@@ -41,11 +36,11 @@ final class JdkSdkHttpClient implements SdkHttpClient {
             "upgrade", "transfer-encoding");
 
     private final HttpClient http;
-    private final Duration timeout;
+    private final TransportOptions transport;
 
-    JdkSdkHttpClient(Duration timeout) {
-        this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout)
+    JdkSdkHttpClient(TransportOptions transport) {
+        this.transport = transport;
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(transport.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
     }
 
@@ -67,7 +62,7 @@ final class JdkSdkHttpClient implements SdkHttpClient {
     /** One request and its reply. */
     private final class Exchange implements ExecutableHttpRequest {
         private final HttpExecuteRequest request;
-        private volatile CompletableFuture<HttpResponse<byte[]>> inFlight;
+        private volatile CompletableFuture<HttpResponse<InputStream>> inFlight;
 
         Exchange(HttpExecuteRequest request) {
             this.request = request;
@@ -76,60 +71,48 @@ final class JdkSdkHttpClient implements SdkHttpClient {
         @Override
         public HttpExecuteResponse call() throws IOException {
             SdkHttpRequest r = request.httpRequest();
-            HttpRequest.Builder b = HttpRequest.newBuilder(r.getUri()).timeout(timeout);
+            HttpRequest.Builder b = HttpRequest.newBuilder(r.getUri()).timeout(transport.timeout());
             r.forEachHeader((name, values) -> {
                 if (!RESTRICTED.contains(name.toLowerCase(Locale.ROOT))) {
                     values.forEach(v -> b.header(name, v));
                 }
             });
             b.method(r.method().name(), body(request.contentStreamProvider().orElse(null)));
-            AtomicLong progress = new AtomicLong();
-            CompletableFuture<HttpResponse<byte[]>> f = http.sendAsync(b.build(), info -> {
-                progress.incrementAndGet();
-                return new CountingSubscriber(HttpResponse.BodySubscribers.ofByteArray(), progress);
-            });
+            CompletableFuture<HttpResponse<InputStream>> f = http.sendAsync(b.build(),
+                    info -> new HttpBodyStream(TransferWatch.of(transport), TransferWatch.timer(), null, null));
             inFlight = f;
-            HttpResponse<byte[]> reply = await(f, progress);
+            HttpResponse<InputStream> reply;
+            try {
+                // The request's timeout bounds the wait for the reply's headers.
+                reply = Futures.await(f);
+            } catch (InterruptedIOException e) {
+                f.cancel(true);
+                throw e;
+            }
             SdkHttpResponse.Builder head = SdkHttpResponse.builder().statusCode(reply.statusCode());
             reply.headers().map().forEach(head::putHeader);
+            InputStream body = reply.body();
             return HttpExecuteResponse.builder().response(head.build())
-                    .responseBody(AbortableInputStream.create(new ByteArrayInputStream(reply.body()))).build();
-        }
-
-        /** Waits for the reply while it makes progress: each wait for headers or more body at most the timeout. */
-        private HttpResponse<byte[]> await(CompletableFuture<HttpResponse<byte[]>> f, AtomicLong progress)
-                throws IOException {
-            long seen = 0;
-            while (true) {
-                try {
-                    return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                } catch (TimeoutException e) {
-                    long now = progress.get();
-                    if (now == seen) {
-                        f.cancel(true);
-                        throw new HttpTimeoutException("no reply within " + timeout.toSeconds() + " s");
-                    }
-                    seen = now;
-                } catch (InterruptedException e) {
-                    f.cancel(true);
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("interrupted");
-                } catch (ExecutionException e) {
-                    Throwable c = e.getCause();
-                    if (c instanceof IOException io) {
-                        throw io;
-                    }
-                    throw new IOException(String.valueOf(c), c);
-                }
-            }
+                    .responseBody(AbortableInputStream.create(body, () -> close(body))).build();
         }
 
         @Override
         public void abort() {
-            CompletableFuture<HttpResponse<byte[]>> f = inFlight;
+            CompletableFuture<HttpResponse<InputStream>> f = inFlight;
             if (f != null) {
                 f.cancel(true);
+                if (f.isDone() && !f.isCompletedExceptionally() && !f.isCancelled()) {
+                    close(f.join().body());
+                }
             }
+        }
+    }
+
+    private static void close(InputStream body) {
+        try {
+            body.close();
+        } catch (IOException ignored) {
+            // Closing a reply only cancels it.
         }
     }
 
@@ -139,36 +122,6 @@ final class JdkSdkHttpClient implements SdkHttpClient {
         }
         try (InputStream in = provider.newStream()) {
             return HttpRequest.BodyPublishers.ofByteArray(in.readAllBytes());
-        }
-    }
-
-    /** Passes the body on, counting each piece as progress. */
-    private record CountingSubscriber(HttpResponse.BodySubscriber<byte[]> inner, AtomicLong progress)
-            implements HttpResponse.BodySubscriber<byte[]> {
-        @Override
-        public CompletionStage<byte[]> getBody() {
-            return inner.getBody();
-        }
-
-        @Override
-        public void onSubscribe(Flow.Subscription subscription) {
-            inner.onSubscribe(subscription);
-        }
-
-        @Override
-        public void onNext(List<ByteBuffer> item) {
-            progress.incrementAndGet();
-            inner.onNext(item);
-        }
-
-        @Override
-        public void onError(Throwable throwable) {
-            inner.onError(throwable);
-        }
-
-        @Override
-        public void onComplete() {
-            inner.onComplete();
         }
     }
 }

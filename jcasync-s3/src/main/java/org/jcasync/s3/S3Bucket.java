@@ -2,7 +2,11 @@ package org.jcasync.s3;
 
 import org.jcasync.store.StoreException;
 import org.jcasync.store.TransportOptions;
+import org.jcasync.io.StreamParser;
+import org.jcasync.io.TrackedInputStream;
 import software.amazon.awssdk.core.ResponseBytes;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Delete;
@@ -16,6 +20,7 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,23 +60,42 @@ final class S3Bucket implements Closeable {
         return location;
     }
 
-    /** The object's bytes, or null when there is no such object. */
-    byte[] get(String key) throws IOException {
-        ResponseBytes<GetObjectResponse> r = call("download", key,
-                () -> client.getObjectAsBytes(b -> b.bucket(location.bucket()).key(key)));
-        if (r == null) {
-            return null;
-        }
-        byte[] b = r.asByteArrayUnsafe();
-        Long declared = r.response().contentLength();
-        if (declared != null && declared != b.length) {
-            // A short read (seen from some S3 services): report it as the transport error it is.
-            errors.incrementAndGet();
-            throw new StoreException(null, "cannot download " + key + " from " + location + ": got " + b.length
-                    + " of " + declared + " bytes", null);
-        }
-        bytesDownloaded.addAndGet(b.length);
-        return b;
+    /**
+     * The object's bytes, or null when there is no such object; an object (or reply) of more than {@code max} bytes
+     * is refused, read no further than that.
+     */
+    byte[] get(String key, long max) throws IOException {
+        return read(key, in -> {
+            byte[] b = in.readNBytes((int) Math.min(max, Integer.MAX_VALUE - 64));
+            if (in.read() >= 0) {
+                throw new IOException("cannot download " + key + " from " + location + ": more than " + max
+                        + " bytes");
+            }
+            return b;
+        });
+    }
+
+    /**
+     * Reads the object with {@code parser} while it arrives (nothing more is held than what the parser keeps);
+     * null when there is no such object. Failures are retried as for every request, also when the reply breaks off
+     * or trickles while being parsed (the parser then starts again); a failure of the parser itself is not.
+     */
+    <T> T read(String key, StreamParser<T> parser) throws IOException {
+        return call("download", key, () -> {
+            TrackedInputStream in = null;
+            try (ResponseInputStream<GetObjectResponse> raw = client.getObject(
+                    b -> b.bucket(location.bucket()).key(key))) {
+                in = new TrackedInputStream(raw);
+                T t = parser.parse(in);
+                bytesDownloaded.addAndGet(in.bytes());
+                return t;
+            } catch (IOException e) {
+                if (in != null && in.failed()) {
+                    throw SdkClientException.create(e.getMessage(), e);
+                }
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 
     /** Bytes {@code [start, end)} of the object, or null when there is no such object. */
@@ -179,6 +203,10 @@ final class S3Bucket implements Closeable {
             try {
                 requests.incrementAndGet();
                 return request.get();
+            } catch (UncheckedIOException e) {
+                // The reply was read but its bytes are wrong: no retry.
+                errors.incrementAndGet();
+                throw e.getCause();
             } catch (RuntimeException e) {
                 failure = e;
             } finally {

@@ -29,7 +29,7 @@ final class S3Clients {
     /** A client for {@code location}, configured from {@code env}. */
     static S3Client create(S3Location location, TransportOptions transport, Map<String, String> env) {
         return S3Client.builder()
-                .httpClient(new JdkSdkHttpClient(transport.timeout()))
+                .httpClient(new JdkSdkHttpClient(transport))
                 .endpointOverride(location.endpoint())
                 .forcePathStyle(location.pathStyle())
                 .region(Region.of(region(env)))

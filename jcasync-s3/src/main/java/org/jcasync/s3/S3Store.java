@@ -243,7 +243,7 @@ public final class S3Store extends BatchReadStore implements PrunableChunkStore 
 
     private byte[] download(ChunkId id) throws IOException {
         try {
-            return bucket.get(key(id));
+            return bucket.get(key(id), Compression.maxStoredSize(options.maxChunkSize()));
         } catch (StoreException e) {
             throw new StoreException(id, e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package org.jcasync.s3;
 
+import org.jcasync.io.StreamParser;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreProvider;
@@ -52,15 +53,15 @@ public final class S3StoreProvider implements StoreProvider {
     }
 
     @Override
-    public byte[] readFile(URI location, TransportOptions transport) throws IOException {
+    public <T> T readFile(URI location, TransportOptions transport, StreamParser<T> parser) throws IOException {
         S3Location where = S3Location.parse(location);
         String key = where.objectKey();
         try (S3Bucket bucket = new S3Bucket(where, transport, env)) {
-            byte[] b = bucket.get(key);
-            if (b == null) {
+            T t = bucket.read(key, parser);
+            if (t == null) {
                 throw new NoSuchFileException(where.text(), null, "no such object in bucket " + where.bucket());
             }
-            return b;
+            return t;
         }
     }
 

@@ -52,7 +52,7 @@ public final class S3TestServer implements AutoCloseable {
                 .region(Region.US_EAST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY,
                         SECRET_KEY)))
-                .httpClient(new JdkSdkHttpClient(java.time.Duration.ofSeconds(30)))
+                .httpClient(new JdkSdkHttpClient(org.jcasync.store.TransportOptions.DEFAULT))
                 .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
                 .addPlugin(software.amazon.awssdk.services.s3.LegacyMd5Plugin.create())
                 .build();

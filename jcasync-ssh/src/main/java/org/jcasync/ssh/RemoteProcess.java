@@ -91,6 +91,11 @@ final class RemoteProcess implements AutoCloseable {
         return commandLine;
     }
 
+    /** Kills the process at once (its output then ends). */
+    void kill() {
+        process.destroyForcibly();
+    }
+
     /** Closes its input and waits a moment for it to end, then kills it. */
     @Override
     public void close() {

@@ -1,5 +1,10 @@
 package org.jcasync.ssh;
 
+import org.jcasync.io.BlockInputStream;
+import org.jcasync.io.StreamParser;
+import org.jcasync.io.TrackedInputStream;
+import org.jcasync.store.TransferWatch;
+
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -250,8 +255,27 @@ public final class SftpClient implements AutoCloseable {
         return bytes(r.body());
     }
 
-    /** The whole file at {@code path}; {@link NoSuchFileException} when there is none. */
-    public byte[] read(String path, long maxBytes) throws IOException {
+    /**
+     * The whole file at {@code path}, at most {@code maxBytes} (more is refused, read no further);
+     * {@link NoSuchFileException} when there is none.
+     */
+    public byte[] read(String path, long maxBytes, TransferWatch watch) throws IOException {
+        return read(path, watch, in -> {
+            byte[] b = in.readNBytes((int) Math.min(maxBytes, Integer.MAX_VALUE - 64));
+            if (in.read() >= 0) {
+                throw new IOException(location + ": " + path + " has more than " + maxBytes + " bytes");
+            }
+            return b;
+        });
+    }
+
+    /**
+     * Reads the file at {@code path} with {@code parser} as it arrives: READ requests go out ahead of the parser (the
+     * whole file at once when its size is small), at most {@value #READ_AHEAD} of them, so memory does not depend on
+     * what the server sends. {@code watch} fails the read when the server stalls or trickles. A failure of the
+     * parser (not of the transport) comes wrapped in {@link ParseFailure}, so that the session is not blamed.
+     */
+    public <T> T read(String path, TransferWatch watch, StreamParser<T> parser) throws IOException {
         Packet open = new Packet(OPEN).str(path).u32(FXF_READ).u32(0);
         byte[] h = handle(send(open), path);
         try {
@@ -263,47 +287,92 @@ public final class SftpClient implements AutoCloseable {
                     size = st.body().getLong();
                 }
             }
-            if (size > maxBytes) {
-                throw new IOException(location + ": " + path + " has " + size + " bytes, more than " + maxBytes);
-            }
-            ByteArrayOutputStream buf = new ByteArrayOutputStream(size > 0 ? (int) size : 1 << 16);
-            long offset = 0;
-            // Reads of the whole (known) size go out at once; then sequential reads until EOF, which also takes
-            // short reads into account.
-            List<CompletableFuture<Reply>> window = new ArrayList<>();
-            for (long o = 0; o < Math.max(size, 1); o += IO_SIZE) {
-                window.add(send(new Packet(READ).bytes(h).u64(o).u32(IO_SIZE)));
-            }
-            boolean eof = false;
-            for (int i = 0; i < window.size(); i++) {
-                Reply r = await(window.get(i));
-                if (eof || offset != (long) i * IO_SIZE) {
-                    continue;
+            TrackedInputStream in = new TrackedInputStream(new FileStream(h, path, size, watch));
+            try {
+                return parser.parse(in);
+            } catch (IOException e) {
+                if (in.failed()) {
+                    throw e;
                 }
-                if (r.type() == STATUS) {
-                    eof = isEof(r, path);
+                throw new ParseFailure(e);
+            }
+        } finally {
+            closeHandle(h);
+        }
+    }
+
+    /** Most READ requests of one file in flight. */
+    private static final int READ_AHEAD = 64;
+
+    /** A parser's failure on the bytes of a file that was read fine. */
+    public static final class ParseFailure extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        ParseFailure(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        /** The parser's exception. */
+        public IOException parserException() {
+            return (IOException) getCause();
+        }
+    }
+
+    /** A file's bytes in order, from READ requests sent ahead; short reads restart the requests where data ended. */
+    private final class FileStream extends BlockInputStream {
+        private record Pending(long offset, CompletableFuture<Reply> reply) {
+        }
+
+        private final byte[] handle;
+        private final String path;
+        private final TransferWatch watch;
+        private final java.util.ArrayDeque<Pending> window = new java.util.ArrayDeque<>();
+        private final int ahead;
+        private long next;
+        private long position;
+        private boolean eof;
+
+        FileStream(byte[] handle, String path, long size, TransferWatch watch) {
+            this.handle = handle;
+            this.path = path;
+            this.watch = watch;
+            this.ahead = (int) Math.max(2, Math.min(READ_AHEAD, size < 0 ? 8 : size / IO_SIZE + 2));
+        }
+
+        @Override
+        protected byte[] nextBlock() throws IOException {
+            while (!eof) {
+                while (window.size() < ahead) {
+                    window.add(new Pending(next, send(new Packet(READ).bytes(handle).u64(next).u32(IO_SIZE))));
+                    next += IO_SIZE;
+                }
+                Pending p = window.poll();
+                watch.waiting(System.nanoTime());
+                Reply r = await(p.reply());
+                long now = System.nanoTime();
+                if (p.offset() != position || r.type() == STATUS) {
+                    watch.received(0, now);
+                    // A reply for a request sent before a short read is at the wrong offset: skip it.
+                    eof = p.offset() == position && isEof(r, path);
                     continue;
                 }
                 byte[] d = data(r, path);
-                buf.write(d);
-                offset += d.length;
-            }
-            while (!eof) {
-                Reply r = await(send(new Packet(READ).bytes(h).u64(offset).u32(IO_SIZE)));
-                if (r.type() == STATUS) {
-                    eof = isEof(r, path);
-                } else {
-                    byte[] d = data(r, path);
-                    buf.write(d);
-                    offset += d.length;
-                    if (offset > maxBytes) {
-                        throw new IOException(location + ": " + path + " has more than " + maxBytes + " bytes");
-                    }
+                watch.received(d.length, now);
+                String slow = watch.check(now);
+                if (slow != null) {
+                    throw new TransferWatch.TooSlowException(location + ": " + path, slow);
                 }
+                if (d.length == 0) {
+                    throw new IOException(location + ": " + path + ": read returned no data");
+                }
+                position += d.length;
+                if (d.length < IO_SIZE) {
+                    // A short read: the requests sent ahead start at the wrong offsets; go on from here.
+                    next = position;
+                }
+                return d;
             }
-            return buf.toByteArray();
-        } finally {
-            closeHandle(h);
+            return null;
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.function.Supplier;
 /**
  * The SFTP session of a store: started on first use, started again when the connection fails, with each failed
  * operation repeated up to {@link TransportOptions#retries()} times. Answers from the server (no such file,
- * permission denied) are not retried.
+ * permission denied) and bytes a parser refused ({@link SftpClient.ParseFailure}, thrown as the parser's own
+ * exception) are not retried.
  */
 public final class SftpSessions implements AutoCloseable {
     /** One operation on a session. */
@@ -61,6 +62,8 @@ public final class SftpSessions implements AutoCloseable {
                 return op.run(c);
             } catch (NoSuchFileException | SftpException e) {
                 throw e;
+            } catch (SftpClient.ParseFailure e) {
+                throw e.parserException();
             } catch (IOException e) {
                 drop(c);
                 if (attempt >= transport.retries()) {

@@ -9,6 +9,7 @@ import org.jcasync.store.LocalStore;
 import org.jcasync.store.PrunableChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreStats;
+import org.jcasync.store.TransferWatch;
 import org.jcasync.store.TransportOptions;
 
 import java.io.IOException;
@@ -112,7 +113,8 @@ public final class SftpStore extends BatchReadStore implements PrunableChunkStor
     private byte[] load(ChunkId id) throws IOException {
         requests.incrementAndGet();
         try {
-            byte[] b = sessions.call(c -> c.read(path(id), Integer.MAX_VALUE - 64));
+            byte[] b = sessions.call(c -> c.read(path(id), Compression.maxStoredSize(options.maxChunkSize()),
+                    TransferWatch.of(transport)));
             bytes.addAndGet(b.length);
             return b;
         } catch (NoSuchFileException e) {

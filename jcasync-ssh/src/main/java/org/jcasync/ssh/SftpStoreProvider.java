@@ -1,8 +1,10 @@
 package org.jcasync.ssh;
 
+import org.jcasync.io.StreamParser;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreProvider;
+import org.jcasync.store.TransferWatch;
 import org.jcasync.store.TransportOptions;
 import org.jcasync.store.WritableChunkStore;
 
@@ -49,10 +51,10 @@ public final class SftpStoreProvider implements StoreProvider {
     }
 
     @Override
-    public byte[] readFile(URI location, TransportOptions transport) throws IOException {
+    public <T> T readFile(URI location, TransportOptions transport, StreamParser<T> parser) throws IOException {
         SshTarget t = SshTarget.parse(location);
         try (SftpSessions s = sessions(t, location, transport)) {
-            return s.call(c -> c.read(t.path(), Integer.MAX_VALUE - 64));
+            return s.call(c -> c.read(t.path(), TransferWatch.of(transport), parser));
         }
     }
 

@@ -1,5 +1,6 @@
 package org.jcasync.ssh;
 
+import org.jcasync.io.StreamParser;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreProvider;
@@ -43,9 +44,9 @@ public final class SshStoreProvider implements StoreProvider {
     }
 
     @Override
-    public byte[] readFile(URI location, TransportOptions transport) throws IOException {
+    public <T> T readFile(URI location, TransportOptions transport, StreamParser<T> parser) throws IOException {
         SshTarget t = SshTarget.parse(location);
-        return RemoteFilePull.index(commands.casync(t, transport.rateLimitBytesPerSecond(), "pull", null, t.path(),
-                null, List.of()), location.toString());
+        return RemoteFilePull.index(() -> commands.casync(t, transport.rateLimitBytesPerSecond(), "pull", null,
+                t.path(), null, List.of()), location.toString(), transport, parser);
     }
 }

@@ -57,6 +57,7 @@ public final class Posix {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int EAGAIN = 11;
     public static final int EINTR = 4;
     public static final int ENXIO = 6;
     public static final int EBADF = 9;
@@ -125,6 +126,7 @@ public final class Posix {
     private static final MethodHandle STATX = Downcalls.function("statx");
     private static final MethodHandle GETDENTS64 = Downcalls.function("getdents64");
     private static final MethodHandle GETEUID = Downcalls.function("geteuid");
+    private static final MethodHandle FLOCK = Downcalls.function("flock");
 
     private Posix() {
     }
@@ -190,6 +192,15 @@ public final class Posix {
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** flock(2) operations. */
+    public static final int LOCK_EX = 2;
+    public static final int LOCK_NB = 4;
+
+    /** flock(2) (a lock of the open file description: held until every descriptor of it is closed); 0 or -errno. */
+    public static int tryFlock(int fd, int operation) {
+        return (int) tryCall((a, c) -> int32(invoke(FLOCK, c, fd, operation)));
     }
 
     /** mkdirat(2); returns 0 or {@code -errno}. */
