@@ -35,8 +35,12 @@ public final class TreeStream extends InputStream {
     public static TreeStream open(Path dir, CatarEncoder encoder) {
         BlockPipe pipe = new BlockPipe(8, 1 << 20);
         Thread t = Thread.ofPlatform().name("jcasync-catar").daemon(true).start(() -> {
-            try (OutputStream sink = pipe.sink()) {
+            // Not try-with-resources: closing the sink ends the data, and a failure must be recorded before that,
+            // or the reader could see a clean end first.
+            OutputStream sink = pipe.sink();
+            try {
                 encoder.encode(dir, sink);
+                sink.close();
             } catch (Throwable e) {
                 pipe.fail(e);
             }

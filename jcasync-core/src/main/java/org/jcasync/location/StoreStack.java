@@ -1,5 +1,6 @@
 package org.jcasync.location;
 
+import org.jcasync.index.IndexReader;
 import org.jcasync.pack.ChunkMap;
 import org.jcasync.pack.PackedStore;
 import org.jcasync.pack.RangeSource;
@@ -222,7 +223,7 @@ public final class StoreStack {
                 return store;
             }
             try (InputStream f = Files.newInputStream(p)) {
-                bytes = ChunkMap.read(f, in.index().size(), mapLocation);
+                bytes = ChunkMap.read(f, IndexReader.maxChunks(), mapLocation);
             } catch (IOException e) {
                 warnings.accept(e.getMessage() + "; reading loose chunks");
                 return store;
