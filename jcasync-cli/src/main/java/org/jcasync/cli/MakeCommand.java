@@ -11,6 +11,7 @@ import org.jcasync.index.IndexWriter;
 import org.jcasync.io.AtomicFile;
 import org.jcasync.io.BlockPipe;
 import org.jcasync.io.HashingOutputStream;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.WritableChunkStore;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
@@ -107,11 +108,13 @@ final class MakeCommand implements Callable<Integer> {
                 o.excludeFile, digest == DigestAlgorithm.SHA512_256);
         WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
-        try {
-            return packed(report(writeOutput(os -> make(in, os, params, digest, flags, store, pool))), store);
+        int status;
+        try (StoreLock lock = StoreLock.forWriting(store, "make", Main::message)) {
+            status = report(writeOutput(os -> make(in, os, params, digest, flags, store, pool)));
         } finally {
             pool.shutdownNow();
         }
+        return packed(status, store);
     }
 
     /** Produces the output into a stream. */
@@ -159,7 +162,8 @@ final class MakeCommand implements Callable<Integer> {
 
     /**
      * With {@code --packs=yes|only}: packs the chunks of the index just written that no pack of the store holds yet
-     * and writes the index's chunk map beside it.
+     * and writes the index's chunk map beside it, under locks of its own (the index exists by then, and what it
+     * names is fresh: a gc in between keeps it).
      */
     private int packed(int status, WritableChunkStore store) throws IOException {
         String mode = o.packs == null ? "no" : o.packs;
@@ -223,12 +227,14 @@ final class MakeCommand implements Callable<Integer> {
         ChunkerParams params = o.chunkerParams();
         WritableChunkStore store = openStore(params, digest);
         ExecutorService pool = Pools.workers(o.threads);
-        try {
-            return packed(report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store,
-                    pool))), store);
+        int status;
+        try (StoreLock lock = StoreLock.forWriting(store, "make", Main::message)) {
+            status = report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store,
+                    pool)));
         } finally {
             pool.shutdownNow();
         }
+        return packed(status, store);
     }
 
     /** Serializes the tree on its own thread and chunks the stream as it comes. */

@@ -3,6 +3,7 @@ package org.jcasync.cli;
 import org.jcasync.io.ByteSizes;
 import org.jcasync.pack.Packer;
 import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
 
@@ -34,19 +35,31 @@ final class PackCommand extends IndexesCommand {
         pack(new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT), files, mode.equals("only"), true);
     }
 
-    /** Packs what {@code indexes} need into {@code store}, writes their maps, reports on stderr when asked. */
+    /**
+     * Packs what {@code indexes} need into {@code store} and writes their maps, holding the store's lock as a writer;
+     * removes the loose copies for a packed-only store holding it as a collector (a make reusing a loose chunk
+     * meanwhile would lose it); reports on stderr when asked.
+     */
     static void pack(LocalStore store, List<Path> indexes, boolean packedOnly, boolean report) throws IOException {
         List<Packer.IndexFile> files = new ArrayList<>();
         for (Path p : indexes) {
             files.add(Packer.IndexFile.read(p));
         }
-        Packer packer = new Packer(store);
-        Packer.PackResult r = packer.pack(files, packedOnly);
+        Packer.PackResult r;
+        try (StoreLock lock = StoreLock.forWriting(store, "pack", Main::message)) {
+            r = new Packer(store).pack(files, false);
+        }
+        long removed = 0;
+        if (packedOnly) {
+            try (StoreLock lock = StoreLock.forCollecting(store, "pack", false, Main::message)) {
+                removed = new Packer(store).removeLoose(files);
+            }
+        }
         if (report) {
             System.err.println("jcasync: pack: " + (r.pack() == null ? "every chunk was packed already"
                     : r.chunks() + " chunks (" + ByteSizes.format(r.bytes()) + ") into pack " + r.pack().pack())
                     + "; " + r.maps().size() + " chunk map" + (r.maps().size() == 1 ? "" : "s") + " written"
-                    + (packedOnly ? "; " + r.looseRemoved() + " loose chunks removed" : ""));
+                    + (packedOnly ? "; " + removed + " loose chunks removed" : ""));
         }
     }
 }

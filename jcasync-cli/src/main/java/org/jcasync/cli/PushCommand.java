@@ -1,6 +1,7 @@
 package org.jcasync.cli;
 
 import org.jcasync.ssh.PushServer;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.WritableChunkStore;
 import picocli.CommandLine.Command;
@@ -29,7 +30,7 @@ final class PushCommand extends ServeCommand {
                 : Stores.registry().openWritable(wstore, new StoreOptions(StoreOptions.DEFAULT.digest(),
                         StoreOptions.DEFAULT.maxChunkSize(), o.compressionAlgorithm()), o.transport());
         var others = openStores(false);
-        try {
+        try (StoreLock lock = w == null ? null : StoreLock.forWriting(w, "push", Main::message)) {
             new PushServer(path(archive), path(index), w, others).serve(in, out);
         } finally {
             if (w != null) {

@@ -86,9 +86,9 @@ class PackerTest {
         packer.pack(List.of(c), false);
         int before = packer.packs().size();
         Set<ChunkId> used = new HashSet<>(ids(c));
-        Packer.PackPruneResult dry = new Packer(f.store).prune(used::contains, List.of(c), 0.5, true);
+        Packer.PackPruneResult dry = new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, true);
         assertThat(new Packer(f.store).packs()).hasSize(before);
-        Packer.PackPruneResult r = new Packer(f.store).prune(used::contains, List.of(c), 0.5, false);
+        Packer.PackPruneResult r = new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, false);
         assertThat(r).isEqualTo(dry);
         assertThat(r.removed()).isGreaterThanOrEqualTo(1);
         assertThat(r.rewritten()).isEqualTo(1);
@@ -133,7 +133,7 @@ class PackerTest {
         assertThat(map(c).ownPack()).isEqualTo(both);
         // d is gone: the shared pack is mostly garbage and rewritten with c's chunks only.
         Set<ChunkId> used = new HashSet<>(ids(c));
-        assertThat(new Packer(f.store).prune(used::contains, List.of(c), 0.5, false).rewritten()).isEqualTo(1);
+        assertThat(new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, false).rewritten()).isEqualTo(1);
         PackId own = map(c).ownPack();
         assertThat(own).isNotNull().isNotEqualTo(both);
         assertThat(new Packer(f.store).packs()).containsOnlyKeys(own);

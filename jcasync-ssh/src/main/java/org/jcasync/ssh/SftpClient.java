@@ -9,6 +9,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -22,8 +23,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * An SFTP version 3 client (draft-ietf-secsh-filexfer-02) over {@code ssh -s HOST sftp}: ssh does authentication
  * and host keys as configured for the user. Thread-safe; requests from several threads are in flight at once and
- * matched to replies by id. Only what a chunk store needs: whole-file read, atomic write, stat, list, remove,
- * mkdir, rmdir.
+ * matched to replies by id. Only what a chunk store needs: whole-file read, atomic write, stat (times), set times,
+ * list, remove, mkdir, rmdir.
  */
 public final class SftpClient implements AutoCloseable {
     private static final int INIT = 1;
@@ -33,6 +34,7 @@ public final class SftpClient implements AutoCloseable {
     private static final int READ = 5;
     private static final int WRITE = 6;
     private static final int FSTAT = 8;
+    private static final int SETSTAT = 9;
     private static final int OPENDIR = 11;
     private static final int READDIR = 12;
     private static final int REMOVE = 13;
@@ -51,6 +53,8 @@ public final class SftpClient implements AutoCloseable {
     private static final int FXF_WRITE = 2;
     private static final int FXF_CREAT = 8;
     private static final int FXF_EXCL = 0x20;
+    /** SSH_FILEXFER_ATTR_ACMODTIME: the attributes carry atime and mtime (u32 seconds each). */
+    private static final int ATTR_ACMODTIME = 8;
     private static final int FX_OK = 0;
     private static final int FX_EOF = 1;
 
@@ -250,7 +254,10 @@ public final class SftpClient implements AutoCloseable {
         return bytes(r.body());
     }
 
-    /** The whole file at {@code path}; {@link NoSuchFileException} when there is none. */
+    /**
+     * The whole file at {@code path}; {@link NoSuchFileException} when there is none, an {@link SftpException} (not
+     * retried) when it is longer than {@code maxBytes}.
+     */
     public byte[] read(String path, long maxBytes) throws IOException {
         Packet open = new Packet(OPEN).str(path).u32(FXF_READ).u32(0);
         byte[] h = handle(send(open), path);
@@ -264,7 +271,8 @@ public final class SftpClient implements AutoCloseable {
                 }
             }
             if (size > maxBytes) {
-                throw new IOException(location + ": " + path + " has " + size + " bytes, more than " + maxBytes);
+                throw new SftpException(SftpException.FAILURE, location + ": " + path + " has " + size
+                        + " bytes, more than " + maxBytes);
             }
             ByteArrayOutputStream buf = new ByteArrayOutputStream(size > 0 ? (int) size : 1 << 16);
             long offset = 0;
@@ -297,7 +305,8 @@ public final class SftpClient implements AutoCloseable {
                     buf.write(d);
                     offset += d.length;
                     if (offset > maxBytes) {
-                        throw new IOException(location + ": " + path + " has more than " + maxBytes + " bytes");
+                        throw new SftpException(SftpException.FAILURE, location + ": " + path + " has more than "
+                                + maxBytes + " bytes");
                     }
                 }
             }
@@ -389,30 +398,51 @@ public final class SftpClient implements AutoCloseable {
 
     /** Whether {@code path} exists. */
     public boolean exists(String path) throws IOException {
+        return modified(path) != null;
+    }
+
+    /** The time (mtime, whole seconds) of {@code path}, or null when there is no such file. */
+    public Instant modified(String path) throws IOException {
         Reply r = await(send(new Packet(STAT).str(path)));
         if (r.type() == ATTRS) {
-            return true;
+            Instant t = mtime(r.body());
+            return t != null ? t : Instant.EPOCH;
         }
         if (r.type() == STATUS && r.body().getInt(0) == SftpException.NO_SUCH_FILE) {
-            return false;
+            return null;
         }
         checkStatus(r, path);
-        return true;
+        throw new IOException(location + ": unexpected SFTP reply " + r.type() + " for " + path);
+    }
+
+    /** Sets the access and modification times of {@code path} (whole seconds). */
+    public void setModified(String path, Instant time) throws IOException {
+        int seconds = (int) time.getEpochSecond();
+        expectOk(send(new Packet(SETSTAT).str(path).u32(ATTR_ACMODTIME).u32(seconds).u32(seconds)), path);
+    }
+
+    /** A directory entry: its name and time (null when the server did not say). */
+    public record Entry(String name, Instant modified) {
     }
 
     /** The names in directory {@code path}, without "." and "..". */
     public List<String> list(String path) throws IOException {
+        return listWithTimes(path).stream().map(Entry::name).toList();
+    }
+
+    /** The entries of directory {@code path} with their times, without "." and "..". */
+    public List<Entry> listWithTimes(String path) throws IOException {
         byte[] h = handle(send(new Packet(OPENDIR).str(path)), path);
-        List<String> names = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         try {
             while (true) {
                 Reply r = await(send(new Packet(READDIR).bytes(h)));
                 if (r.type() == STATUS) {
                     if (r.body().getInt(0) == FX_EOF) {
-                        return names;
+                        return entries;
                     }
                     checkStatus(r, path);
-                    return names;
+                    return entries;
                 }
                 if (r.type() != NAME) {
                     throw new IOException(location + ": unexpected SFTP reply " + r.type() + " listing " + path);
@@ -422,9 +452,9 @@ public final class SftpClient implements AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     String name = string(b);
                     string(b);
-                    skipAttrs(b);
+                    Instant t = mtime(b);
                     if (!name.equals(".") && !name.equals("..")) {
-                        names.add(name);
+                        entries.add(new Entry(name, t));
                     }
                 }
             }
@@ -467,8 +497,10 @@ public final class SftpClient implements AutoCloseable {
         fail(new IOException(location + ": session closed"));
     }
 
-    private static void skipAttrs(ByteBuffer b) {
+    /** Reads an ATTRS structure; returns its mtime, or null when it has none. */
+    private static Instant mtime(ByteBuffer b) {
         int flags = b.getInt();
+        Instant t = null;
         if ((flags & 1) != 0) {
             b.getLong();
         }
@@ -478,8 +510,9 @@ public final class SftpClient implements AutoCloseable {
         if ((flags & 4) != 0) {
             b.getInt();
         }
-        if ((flags & 8) != 0) {
-            b.getLong();
+        if ((flags & ATTR_ACMODTIME) != 0) {
+            b.getInt();
+            t = Instant.ofEpochSecond(Integer.toUnsignedLong(b.getInt()));
         }
         if ((flags & 0x80000000) != 0) {
             int n = b.getInt();
@@ -488,6 +521,7 @@ public final class SftpClient implements AutoCloseable {
                 bytes(b);
             }
         }
+        return t;
     }
 
     private static byte[] bytes(ByteBuffer b) {
