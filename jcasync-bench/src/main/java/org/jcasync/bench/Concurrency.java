@@ -112,8 +112,12 @@ final class Concurrency {
                 double s = (System.nanoTime() - t0) / 1e9;
                 report.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %d | %d | %d | %.0f |%n", kind,
                         t.rounds, t.operations, t.failed, t.lockWaits, t.chunksChecked, t.corruptedRounds, s));
-                for (String p : t.problems) {
+                for (String p : t.problems.subList(0, Math.min(20, t.problems.size()))) {
                     report.append("  ").append(kind).append(": ").append(p).append('\n');
+                }
+                if (t.problems.size() > 20) {
+                    report.append("  ").append(kind).append(": ").append(t.problems.size() - 20)
+                            .append(" more problems\n");
                 }
                 ok &= t.failed == 0 && t.corruptedRounds == 0;
                 System.err.print(report);

@@ -23,12 +23,18 @@ import java.util.function.Predicate;
  * only for chunks no index uses, so a local store stats only those.
  */
 final class ChunkCollector implements ChunkSink {
+    /**
+     * Longest a file judged old stays listed before it is removed: on a store without locks, a writer freshening it
+     * in between loses it, so batches (S3: up to 1000 keys a request) are sent at least this often.
+     */
+    private static final long MAX_PENDING_NANOS = 1_000_000_000L;
     private final PrunableChunkStore store;
     private final Predicate<ChunkId> keep;
     private final Instant keepSince;
     private final boolean dryRun;
     private final PruneListener listener;
     private final List<ChunkFile> pending = new ArrayList<>();
+    private long pendingSince;
     private long all;
     private long removed;
     private long young;
@@ -75,8 +81,11 @@ final class ChunkCollector implements ChunkSink {
         removed++;
         listener.removing(f.name());
         if (!dryRun) {
+            if (pending.isEmpty()) {
+                pendingSince = System.nanoTime();
+            }
             pending.add(f);
-            if (pending.size() >= store.removeBatch()) {
+            if (pending.size() >= store.removeBatch() || System.nanoTime() - pendingSince > MAX_PENDING_NANOS) {
                 flush();
             }
         }

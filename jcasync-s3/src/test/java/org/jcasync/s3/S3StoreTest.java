@@ -215,8 +215,9 @@ class S3StoreTest {
         expected.add("st/index.caibx");
         assertThat(server.keys("prune", "st/")).containsExactlyInAnyOrderElementsOf(expected);
         assertThat(server.keys("prune", "other/")).hasSize(1);
-        // 2 list pages (1000 keys each) and 2 DeleteObjects requests (1000 + 28 keys), not one DELETE per object.
-        assertThat(requests).isEqualTo(2 + 2);
+        // 2 list pages (1000 keys each) and DeleteObjects requests of up to 1000 keys (at least one a second, so
+        // that what was listed is not left long), not one DELETE per object.
+        assertThat(requests).isBetween(2L + 2, 20L);
     }
 
     /**
