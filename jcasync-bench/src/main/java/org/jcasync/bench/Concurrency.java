@@ -227,7 +227,7 @@ final class Concurrency {
             for (int i = 0; i < running.size(); i++) {
                 Process p = running.get(i);
                 if (!p.waitFor(10, TimeUnit.MINUTES)) {
-                    p.destroyForcibly();
+                    p.destroyForcibly().waitFor();
                 }
                 t.operations++;
                 String err = Files.readString(dir.resolve("op" + i + ".err"));
@@ -283,30 +283,26 @@ final class Concurrency {
             }
         }
         String one = live.get(round % live.size());
-        int v = versionOf.get(one);
-        String outName = "check" + round + ".out";
-        Files.deleteIfExists(dir.resolve(outName));
-        Process p = start(target, dir, jcasync, List.of("extract", "--store=" + target.location(), one, outName),
-                "check");
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0
-                || Files.mismatch(dir.resolve(outName), Path.of(versions.file(v))) != -1) {
-            bad++;
-            t.problems.add("round " + round + ": jcasync extract of " + one + " failed: "
-                    + Files.readString(dir.resolve("check.err")).strip());
-        }
-        Files.deleteIfExists(dir.resolve(outName));
+        Path expected = Path.of(versions.file(versionOf.get(one)));
+        List<List<String>> extracts = new ArrayList<>();
+        extracts.add(List.of(jcasync.toString(), "extract", "--store=" + target.location(), one, "check.out"));
         if (target.kind().equals("local") && Files.isExecutable(Path.of("/usr/bin/casync"))) {
-            Process c = new ProcessBuilder("casync", "extract", "--store=" + target.location(), one, outName)
-                    .directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("casync.log").toFile()).start();
-            if (!c.waitFor(10, TimeUnit.MINUTES) || c.exitValue() != 0
-                    || Files.mismatch(dir.resolve(outName), Path.of(versions.file(v))) != -1) {
-                bad++;
-                t.problems.add("round " + round + ": casync extract of " + one + " failed: "
-                        + Files.readString(dir.resolve("casync.log")).strip());
-            }
-            Files.deleteIfExists(dir.resolve(outName));
+            extracts.add(List.of("casync", "extract", "--store=" + target.location(), one, "check.out"));
         }
+        for (List<String> cmd : extracts) {
+            Files.deleteIfExists(dir.resolve("check.out"));
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("check.log").toFile());
+            pb.environment().putAll(target.env());
+            Process p = pb.start();
+            if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0
+                    || Files.mismatch(dir.resolve("check.out"), expected) != -1) {
+                bad++;
+                t.problems.add("round " + round + ": " + cmd.getFirst() + " extract of " + one + " failed: "
+                        + Files.readString(dir.resolve("check.log")).strip());
+            }
+        }
+        Files.deleteIfExists(dir.resolve("check.out"));
         return bad;
     }
 

@@ -36,12 +36,15 @@ final class GraceDuration implements CommandLine.ITypeConverter<Duration> {
                 default -> Duration.ofDays(n);
             });
             at = m.end();
-        }
-        if (v.isEmpty() || at != v.length()) {
-            throw new CommandLine.TypeConversionException("'" + v + "' is not a duration (e.g. 1h, 30m, 2d, 0)");
+            if (d.compareTo(MOST) > 0) {
+                break;
+            }
         }
         if (d.compareTo(MOST) > 0) {
             throw new CommandLine.TypeConversionException("'" + v + "' is longer than 100 years");
+        }
+        if (v.isEmpty() || at != v.length()) {
+            throw new CommandLine.TypeConversionException("'" + v + "' is not a duration (e.g. 1h, 30m, 2d, 0)");
         }
         return d;
     }
