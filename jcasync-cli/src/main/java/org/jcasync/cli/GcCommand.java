@@ -49,7 +49,7 @@ final class GcCommand extends IndexesCommand {
         try (store; StoreLock lock = StoreLock.forCollecting(store, "gc", o.dryRun, Main::message)) {
             // Read under the lock: a make that was rewriting one of the indexes has finished.
             Set<ChunkId> used = used();
-            Instant keepSince = grace.isZero() ? null : lock.storeTime().minus(grace);
+            Instant keepSince = keepSince(lock);
             PruneResult r = store.prune(used::contains, keepSince, o.dryRun, listener());
             String young = " younger than " + GraceDuration.format(grace) + ".";
             if (o.dryRun) {
@@ -68,6 +68,20 @@ final class GcCommand extends IndexesCommand {
                 prunePacks(local, used, keepSince);
             }
         }
+    }
+
+    /**
+     * Chunks and packs at or after this time are kept: the grace period before gc asked for the lock (when its index
+     * list was made), and, when gc waited for writers, all they may rely on (their indexes are not in the list, and
+     * may exist by now) whatever the grace period. Null: no time keeps anything.
+     */
+    private Instant keepSince(StoreLock lock) {
+        Instant since = grace.isZero() ? null : lock.requestedAt().minus(grace);
+        if (lock.writersSince() != null) {
+            Instant writers = lock.writersSince().minus(WritableChunkStore.FRESH_FOR);
+            since = since == null || writers.isBefore(since) ? writers : since;
+        }
+        return since;
     }
 
     /** The chunks the indexes use; with -v, casync's line about them. */

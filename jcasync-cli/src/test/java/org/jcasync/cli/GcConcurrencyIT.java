@@ -114,7 +114,7 @@ class GcConcurrencyIT {
     void localStore() throws Exception {
         Path d = Files.createDirectories(work.resolve("local"));
         Path root = d.resolve("s.castr");
-        Race r = race(d, directory(root, root.toString(), Map.of()), List.of());
+        Race r = race(d, directory(root, root.toString(), Map.of()), List.of(), List.of());
         assertThat(r.gcErr()).as("gc waited for the make").contains("waiting for the lock on " + root
                 + "/locks held by make (pid ");
         // casync reads the store (and its lock directory does not disturb it).
@@ -128,7 +128,7 @@ class GcConcurrencyIT {
         Path d = Files.createDirectories(work.resolve("sftp"));
         Path root = d.resolve("s.castr");
         String url = "sftp://127.0.0.1" + root;
-        Race r = race(d, directory(root, url, sshd.clientEnvironment()), List.of());
+        Race r = race(d, directory(root, url, sshd.clientEnvironment()), List.of(), List.of());
         assertThat(r.gcErr()).as("gc waited for the make").contains("waiting for the lock on " + url
                 + "/locks held by make (pid ");
     }
@@ -162,7 +162,7 @@ class GcConcurrencyIT {
                 return S3TestServer.env();
             }
         };
-        Race r = race(d, p, List.of());
+        Race r = race(d, p, List.of(), List.of());
         assertThat(r.gcErr()).as("no lock on S3: gc ran meanwhile").doesNotContain("waiting");
     }
 
@@ -174,11 +174,23 @@ class GcConcurrencyIT {
     void localStoreWithPacks() throws Exception {
         Path d = Files.createDirectories(work.resolve("packs"));
         Path root = d.resolve("s.castr");
-        race(d, directory(root, root.toString(), Map.of()), List.of("--packs=yes"));
+        race(d, directory(root, root.toString(), Map.of()), List.of("--packs=yes"), List.of());
         assertThat(d.resolve("b.caibx.camap")).exists();
         Tools.Result x = Tools.jcasync(d, "extract", "-v", "--store=" + root, "b.caibx", "packed.out").ok();
         assertThat(x.err()).contains("(packs)");
         assertSameBytes(d.resolve("b.bin"), d.resolve("packed.out"));
+    }
+
+    /**
+     * Without a grace period, the lock still keeps what the make that gc waited for relies on: its index, which gc was
+     * not given, exists by the time gc runs.
+     */
+    @Test
+    void localStoreWithoutGracePeriod() throws Exception {
+        Path d = Files.createDirectories(work.resolve("grace0"));
+        Path root = d.resolve("s.castr");
+        Race r = race(d, directory(root, root.toString(), Map.of()), List.of(), List.of("--grace=0"));
+        assertThat(r.gcErr()).contains("held by make (pid ");
     }
 
     /** What a race left: gc's standard error. */
@@ -188,10 +200,10 @@ class GcConcurrencyIT {
     /**
      * Makes a.caibx (1 MiB) and c.caibx (8 MiB) into the store and makes their chunks (and packs) two hours old;
      * then makes b.caibx of c's bytes, 2 MiB of new ones and 1 MiB more from a pipe: once the new chunks of the
-     * first part are in the store, runs {@code gc a.caibx} (default grace period) and waits until it has exited or
+     * first part are in the store, runs {@code gc a.caibx} (with {@code gcOptions}) and waits until it has exited or
      * says it waits; then sends the rest. Both must exit 0 and b must extract.
      */
-    private Race race(Path d, Place p, List<String> makeOptions) throws Exception {
+    private Race race(Path d, Place p, List<String> makeOptions, List<String> gcOptions) throws Exception {
         byte[] reused = random(1101, REUSED);
         byte[] fresh = random(1102, FRESH);
         byte[] tail = random(1103, TAIL);
@@ -222,7 +234,7 @@ class GcConcurrencyIT {
             write(in, reused, maker, d, "make");
             write(in, fresh, maker, d, "make");
             await(() -> allPresent(p, marks), maker, d, "make", "the new chunks of the first part");
-            gc = start(d, p, List.of("gc", "--store=" + p.store(), "a.caibx"), "gc");
+            gc = start(d, p, concat(List.of("gc", "--store=" + p.store()), gcOptions, "a.caibx"), "gc");
             Process g = gc;
             await(() -> !g.isAlive() || read(d, "gc.err").contains("waiting for"), null, d, "gc",
                     "gc to finish or wait");
@@ -334,6 +346,42 @@ class GcConcurrencyIT {
         } catch (IOException e) {
             return "";
         }
+    }
+
+    /**
+     * A make uploading through a writable chunk-server asks HEAD before each PUT; the server freshens the old chunks
+     * it has, so a gc of the server's store (not given the new index yet) keeps them. Before, their times stayed and
+     * gc removed them.
+     */
+    @Test
+    void uploadsThroughTheChunkServerFreshenReusedChunks() throws Exception {
+        Path d = Files.createDirectories(work.resolve("upload"));
+        Path root = d.resolve("s.castr");
+        Files.write(d.resolve("a.bin"), random(1400, 400_000));
+        Files.write(d.resolve("c.bin"), random(1401, 600_000));
+        Tools.jcasync(d, "make", "--store=" + root, "a.caibx", "a.bin").ok();
+        Tools.jcasync(d, "make", "--store=" + root, "c.caibx", "c.bin").ok();
+        Place p = directory(root, root.toString(), Map.of());
+        List<String> reused = ItFiles.indexIds(d.resolve("c.caibx"));
+        for (String index : List.of("a.caibx", "c.caibx")) {
+            for (String id : ItFiles.indexIds(d.resolve(index))) {
+                p.age(id);
+            }
+        }
+        try (Tools.Running server = Tools.startJcasync(d, "chunk-server", "-s", root.toString(), "-w", "-l",
+                "127.0.0.1:0", "--authorization", "Bearer it")) {
+            Tools.jcasync(d, "make", "--store=" + server.url(), "--authorization=Bearer it", "b.caibx", "c.bin")
+                    .ok();
+        }
+        Instant recent = Instant.now().minus(Duration.ofMinutes(30));
+        LocalStore local = new LocalStore(root, StoreOptions.DEFAULT);
+        for (String id : reused) {
+            assertThat(Files.getLastModifiedTime(local.chunkPath(org.jcasync.chunk.ChunkId.parse(id))).toInstant())
+                    .as(id).isAfter(recent);
+        }
+        Tools.jcasync(d, "gc", "--store=" + root, "a.caibx").ok();
+        Tools.jcasync(d, "extract", "--store=" + root, "b.caibx", "b.out").ok();
+        assertSameBytes(d.resolve("c.bin"), d.resolve("b.out"));
     }
 
     /** gc -n tells what the grace period keeps; --grace=0 keeps nothing for its age; a bad duration is one line. */

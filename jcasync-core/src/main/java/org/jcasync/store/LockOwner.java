@@ -19,8 +19,9 @@ import java.util.Optional;
  * @param machine boot id and PID namespace, empty when unknown
  * @param pid the process id
  * @param started when the process started, null when unknown
+ * @param since when the lock was taken, by the store's clock (the lock file's first time); null when unknown
  */
-record LockOwner(String command, String host, String machine, long pid, Instant started) {
+record LockOwner(String command, String host, String machine, long pid, Instant started, Instant since) {
     private static final String MAGIC = "jcasync store lock";
     /** Longest lock file read: a lock file is a few lines; anything longer is not one of ours. */
     static final int MAX_BYTES = 4096;
@@ -29,14 +30,20 @@ record LockOwner(String command, String host, String machine, long pid, Instant 
     static LockOwner current(String command) {
         ProcessHandle self = ProcessHandle.current();
         return new LockOwner(command, hostName(), thisMachine(), self.pid(),
-                self.info().startInstant().orElse(null));
+                self.info().startInstant().orElse(null), null);
+    }
+
+    /** This owner, holding the lock since {@code time} (the store's). */
+    LockOwner since(Instant time) {
+        return new LockOwner(command, host, machine, pid, started, time);
     }
 
     /** The lock file's content. */
     byte[] toBytes(StoreLock.Mode mode) {
         return (MAGIC + "\nmode: " + mode.name().toLowerCase(java.util.Locale.ROOT) + "\ncommand: " + command
                 + "\nhost: " + host + "\nmachine: " + machine + "\npid: " + pid + "\nprocess-start: "
-                + (started == null ? "" : started) + "\n").getBytes(StandardCharsets.UTF_8);
+                + (started == null ? "" : started) + "\n" + (since == null ? "" : "since: " + since + "\n"))
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     /** What a lock file says, or null when it is not a jcasync lock file (then only its age tells). */
@@ -50,9 +57,10 @@ record LockOwner(String command, String host, String machine, long pid, Instant 
         }
         try {
             String start = value(lines[6], "process-start");
+            Instant since = lines.length > 7 ? Instant.parse(value(lines[7], "since")) : null;
             return new LockOwner(printable(value(lines[2], "command")), printable(value(lines[3], "host")),
                     value(lines[4], "machine"), Long.parseLong(value(lines[5], "pid")),
-                    start.isEmpty() ? null : Instant.parse(start));
+                    start.isEmpty() ? null : Instant.parse(start), since);
         } catch (IllegalArgumentException | DateTimeParseException e) {
             return null;
         }

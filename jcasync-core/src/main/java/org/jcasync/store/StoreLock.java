@@ -63,19 +63,24 @@ public final class StoreLock implements AutoCloseable {
 
     private final LockDirectory dir;
     private final String name;
-    private final byte[] content;
+    private final LockOwner owner;
+    private final Mode mode;
+    private volatile byte[] content;
     private final Timing timing;
     private final Consumer<String> messages;
     private volatile StoreClock clock;
     private volatile boolean closed;
-    private Instant acquiredAt;
+    private Instant requestedAt;
+    private Instant writersSince;
     private Thread heartbeat;
     private Thread shutdownHook;
 
-    private StoreLock(LockDirectory dir, String name, byte[] content, Timing timing, Consumer<String> messages) {
+    private StoreLock(LockDirectory dir, String name, LockOwner owner, Mode mode, Timing timing,
+            Consumer<String> messages) {
         this.dir = dir;
         this.name = name;
-        this.content = content;
+        this.owner = owner;
+        this.mode = mode;
         this.timing = timing;
         this.messages = messages;
     }
@@ -124,26 +129,36 @@ public final class StoreLock implements AutoCloseable {
     }
 
     private static StoreLock unlocked(Consumer<String> messages) {
-        StoreLock none = new StoreLock(null, null, null, Timing.DEFAULT, messages);
-        none.acquiredAt = Instant.now();
+        StoreLock none = new StoreLock(null, null, null, null, Timing.DEFAULT, messages);
+        none.requestedAt = Instant.now();
         return none;
     }
 
     /** Locks the store of lock directory {@code dir}. */
     static StoreLock acquire(LockDirectory dir, Mode mode, String command, Consumer<String> messages, Timing timing)
             throws IOException {
-        byte[] content = LockOwner.current(command).toBytes(mode);
+        LockOwner me = LockOwner.current(command);
         Map<String, LockOwner> owners = new HashMap<>();
         Set<String> announced = new HashSet<>();
+        Instant firstRequest = null;
+        Instant writers = null;
         long poll = timing.firstPoll().toMillis();
         while (true) {
-            StoreLock lock = new StoreLock(dir, newName(mode), content, timing, messages);
+            StoreLock lock = new StoreLock(dir, newName(mode), me, mode, timing, messages);
             try {
                 lock.publish();
+                firstRequest = firstRequest == null ? lock.clock.at() : firstRequest;
                 while (true) {
                     List<String> blockers = lock.blockers(mode, owners);
+                    for (String b : blockers) {
+                        if (modeOf(b) == Mode.SHARED) {
+                            Instant w = lock.writerSince(b, owners.get(b));
+                            writers = writers == null || w.isBefore(writers) ? w : writers;
+                        }
+                    }
                     if (blockers.isEmpty()) {
-                        lock.acquiredAt = lock.clock.now();
+                        lock.requestedAt = firstRequest;
+                        lock.writersSince = writers;
                         return lock;
                     }
                     for (String b : blockers) {
@@ -193,12 +208,30 @@ public final class StoreLock implements AutoCloseable {
         return owner != null ? owner.describe() : file;
     }
 
-    /** Creates the lock file, reads the store's time from it, starts refreshing it. */
+    /**
+     * When a writer whose lock is in the way began, by the store's clock: as its lock file says, else (a lock file
+     * of another kind) the file's time, the latest it can have begun.
+     */
+    private Instant writerSince(String file, LockOwner writer) throws IOException {
+        if (writer != null && writer.since() != null) {
+            return writer.since();
+        }
+        Instant t = dir.modified(file);
+        return t != null ? t : clock.now();
+    }
+
+    /**
+     * Creates the lock file, reads the store's time from it and writes that into it (for collectors that wait for
+     * this writer: what it wrote is no older), starts refreshing it.
+     */
     private void publish() throws IOException {
+        content = owner.toBytes(mode);
         if (!dir.create(name, content)) {
             throw new IOException(dir.location() + ": lock file " + name + " exists already");
         }
         readClock();
+        content = owner.since(clock.at()).toBytes(mode);
+        dir.rewrite(name, content);
         shutdownHook = new Thread(this::release, "jcasync-lock-cleanup");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
         heartbeat = Thread.ofVirtual().name("jcasync-lock-refresh").start(this::refreshLoop);
@@ -282,11 +315,20 @@ public final class StoreLock implements AutoCloseable {
     }
 
     /**
-     * The store's time when the lock was taken (read from the lock file: the file system's or server's clock); the
-     * local clock for a store without locks. gc counts its grace period back from it.
+     * The store's time when the lock was asked for (its first lock file's time: the file system's or server's
+     * clock), before any wait; the local clock for a store without locks. gc counts its grace period back from it.
      */
-    public Instant storeTime() {
-        return acquiredAt;
+    public Instant requestedAt() {
+        return requestedAt;
+    }
+
+    /**
+     * The earliest time (the store's) at which a writer that this lock waited for took its own lock, or null when it
+     * waited for none. Whatever such a writer relies on is younger than that less {@link WritableChunkStore#FRESH_FOR}:
+     * its index, which gc was not given, may be written by now.
+     */
+    public Instant writersSince() {
+        return writersSince;
     }
 
     /** Whether a lock is held (false for stores without locks). */

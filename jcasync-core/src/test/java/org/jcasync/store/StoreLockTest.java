@@ -126,7 +126,7 @@ class StoreLockTest {
         Process p = new ProcessBuilder("true").start();
         p.waitFor();
         LockOwner dead = new LockOwner("make", "here", LockOwner.current("x").machine(), p.pid(),
-                Instant.now().minusSeconds(5));
+                Instant.now().minusSeconds(5), null);
         assertThat(dead.knownDead()).isTrue();
         assertThat(LockOwner.current("x").knownDead()).isFalse();
         dir.create("shared-000000000000001-0000000000000001.lock", dead.toBytes(StoreLock.Mode.SHARED));
@@ -140,7 +140,7 @@ class StoreLockTest {
 
     @Test
     void aLockOfAnotherMachineIsStaleOnlyWhenNotRefreshedForLong() throws Exception {
-        LockOwner elsewhere = new LockOwner("gc", "far", "another-boot/pid:[1]", 1, Instant.now());
+        LockOwner elsewhere = new LockOwner("gc", "far", "another-boot/pid:[1]", 1, Instant.now(), null);
         String name = "exclusive-000000000000001-0000000000000001.lock";
         dir.create(name, elsewhere.toBytes(StoreLock.Mode.EXCLUSIVE));
         CountDownLatch waiting = new CountDownLatch(1);
@@ -209,11 +209,30 @@ class StoreLockTest {
     }
 
     @Test
-    void theStoreTimeIsTheLockFilesTime() throws Exception {
+    void timesAreTheStoresAndACollectorKnowsWhenTheWritersItWaitedForBegan() throws Exception {
+        StoreLock writer = lock(StoreLock.Mode.SHARED);
+        Path writerFile = root.resolve(LockDirectory.NAME).resolve(lockFiles().getFirst());
+        LockOwner w = LockOwner.parse(Files.readAllBytes(writerFile));
+        // The time the lock file got when it was created, then written into it (which gives it a newer time).
+        assertThat(w.since()).isBeforeOrEqualTo(Files.getLastModifiedTime(writerFile).toInstant())
+                .isAfter(Instant.now().minus(Duration.ofMinutes(1)));
+        assertThat(writer.writersSince()).isNull();
+        // Make the writer's start an hour ago, as if it had been writing since.
+        Instant began = Instant.now().minus(Duration.ofHours(1)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Files.write(writerFile, w.since(began).toBytes(StoreLock.Mode.SHARED));
+        CountDownLatch waiting = new CountDownLatch(1);
+        Future<StoreLock> gc = lockLater(StoreLock.Mode.EXCLUSIVE, waiting);
+        await(waiting);
+        writer.close();
+        try (StoreLock l = gc.get(60, TimeUnit.SECONDS)) {
+            assertThat(l.writersSince()).isEqualTo(began);
+            assertThat(Duration.between(l.requestedAt(), Instant.now()).abs()).isLessThan(Duration.ofMinutes(1));
+        }
         try (StoreLock l = lock(StoreLock.Mode.EXCLUSIVE)) {
+            assertThat(l.writersSince()).as("waited for none").isNull();
             Instant file = Files.getLastModifiedTime(root.resolve(LockDirectory.NAME).resolve(lockFiles().getFirst()))
                     .toInstant();
-            assertThat(Duration.between(file, l.storeTime()).abs()).isLessThan(Duration.ofSeconds(30));
+            assertThat(Duration.between(file, l.requestedAt()).abs()).isLessThan(Duration.ofSeconds(30));
         }
     }
 
@@ -239,7 +258,7 @@ class StoreLockTest {
         Instant before = Instant.now();
         try (StoreLock l = StoreLock.forCollecting(plain, "gc", false, messages::add)) {
             assertThat(l.held()).isFalse();
-            assertThat(l.storeTime()).isBetween(before, Instant.now());
+            assertThat(l.requestedAt()).isBetween(before, Instant.now());
         }
         assertThat(messages).isEmpty();
     }
