@@ -11,6 +11,8 @@ import org.jcasync.index.IndexWriter;
 import org.jcasync.io.AtomicFile;
 import org.jcasync.io.BlockPipe;
 import org.jcasync.io.HashingOutputStream;
+import org.jcasync.pack.Packer;
+import org.jcasync.store.LocalStore;
 import org.jcasync.store.StoreLock;
 import org.jcasync.store.WritableChunkStore;
 import org.jcasync.store.StoreOptions;
@@ -41,6 +43,9 @@ final class MakeCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "OUTPUT",
             description = "Archive or index to write (.catar, .caidx, .caibx, or - for stdout)")
     String output;
+
+    /** What {@code --packs} packed, for the report. */
+    private Packer.PackResult packResult;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "INPUT",
             description = "Directory (default for archives: .), file or block device (- or none for blobs: stdin)")
@@ -110,11 +115,11 @@ final class MakeCommand implements Callable<Integer> {
         ExecutorService pool = Pools.workers(o.threads);
         int status;
         try (StoreLock lock = StoreLock.forWriting(store, "make", Main::message)) {
-            status = report(writeOutput(os -> make(in, os, params, digest, flags, store, pool)));
+            status = packed(report(writeOutput(os -> make(in, os, params, digest, flags, store, pool))), store);
         } finally {
             pool.shutdownNow();
         }
-        return packed(status, store);
+        return looseRemoved(status, store);
     }
 
     /** Produces the output into a stream. */
@@ -162,23 +167,51 @@ final class MakeCommand implements Callable<Integer> {
 
     /**
      * With {@code --packs=yes|only}: packs the chunks of the index just written that no pack of the store holds yet
-     * and writes the index's chunk map beside it, under locks of its own (the index exists by then, and what it
-     * names is fresh: a gc in between keeps it).
+     * and writes the index's chunk map beside it; the caller holds the store's lock as a writer.
      */
     private int packed(int status, WritableChunkStore store) throws IOException {
+        LocalStore local = packing(store);
+        if (local != null) {
+            packResult = PackCommand.pack(local, indexFiles());
+        }
+        return status;
+    }
+
+    /**
+     * With {@code --packs=only}: removes the loose copies of what was packed, holding the store's lock as gc does
+     * (after the writer's lock is released: a gc taking the store in between keeps what this make wrote or
+     * freshened for its grace period); then the report of {@code -v}.
+     */
+    private int looseRemoved(int status, WritableChunkStore store) throws IOException {
+        LocalStore local = packing(store);
+        if (local != null) {
+            boolean only = o.packs.equals("only");
+            long removed = only ? PackCommand.removeLoose(local, indexFiles()) : 0;
+            if (o.verbose) {
+                PackCommand.report(packResult, only, removed);
+            }
+        }
+        return status;
+    }
+
+    /** The local store to pack into with {@code --packs=yes|only}, null with {@code --packs=no}. */
+    private LocalStore packing(WritableChunkStore store) {
         String mode = o.packs == null ? "no" : o.packs;
         if (mode.equals("no")) {
-            return status;
+            return null;
         }
         if (mode.equals("auto")) {
             throw new UserException("make takes --packs=no, yes or only");
         }
-        if (!(store instanceof org.jcasync.store.LocalStore local) || output == null || output.equals("-")
+        if (!(store instanceof LocalStore local) || output == null || output.equals("-")
                 || org.jcasync.store.StoreRegistry.isRemote(output)) {
             throw new UserException("--packs needs a local store and a local index file");
         }
-        PackCommand.pack(local, java.util.List.of(Locations.local(output)), mode.equals("only"), o.verbose);
-        return status;
+        return local;
+    }
+
+    private java.util.List<Packer.IndexFile> indexFiles() throws IOException {
+        return java.util.List.of(Packer.IndexFile.read(Locations.local(output)));
     }
 
     /** Prints the digest line casync prints, then the report lines asked for. */
@@ -229,12 +262,12 @@ final class MakeCommand implements Callable<Integer> {
         ExecutorService pool = Pools.workers(o.threads);
         int status;
         try (StoreLock lock = StoreLock.forWriting(store, "make", Main::message)) {
-            status = report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags, store,
-                    pool)));
+            status = packed(report(writeOutput(os -> makeIndexOfTree(dir, encoder, os, params, digest, flags,
+                    store, pool))), store);
         } finally {
             pool.shutdownNow();
         }
-        return packed(status, store);
+        return looseRemoved(status, store);
     }
 
     /** Serializes the tree on its own thread and chunks the stream as it comes. */
