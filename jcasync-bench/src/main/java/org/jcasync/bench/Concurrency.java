@@ -76,6 +76,7 @@ final class Concurrency {
         List<String> kinds = List.of("local", "sftp", "s3");
         String jcasync = "./jcasync";
         Path out = null;
+        boolean keep = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
@@ -87,9 +88,11 @@ final class Concurrency {
                 case "--stores" -> kinds = List.of(args[++i].split(","));
                 case "--jcasync" -> jcasync = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
+                case "--keep" -> keep = true;
                 default -> {
                     System.err.println("usage: bench concurrency [--rounds N] [--makers N] [--gcs N] [--size-mib N]"
-                            + " [--stores local,sftp,s3] [--grace D] [--max-minutes N] [--jcasync PATH] [--out FILE]");
+                            + " [--stores local,sftp,s3] [--grace D] [--max-minutes N] [--jcasync PATH] [--out FILE]"
+                            + " [--keep]");
                     return 2;
                 }
             }
@@ -123,7 +126,11 @@ final class Concurrency {
                 System.err.print(report);
             }
         } finally {
-            BenchSupport.delete(work);
+            if (keep && !ok) {
+                System.err.println("kept for inspection (gc -v output in r*-op*.out): " + work);
+            } else {
+                BenchSupport.delete(work);
+            }
         }
         System.out.print(report);
         if (out != null) {
@@ -206,7 +213,7 @@ final class Concurrency {
             made.add(again);
             versionOf.put(again, versionOf.get(retired));
             for (int g = 0; g < gcs; g++) {
-                List<String> cmd = new ArrayList<>(List.of("gc", "--store=" + target.location()));
+                List<String> cmd = new ArrayList<>(List.of("gc", "-v", "--store=" + target.location()));
                 if (grace != null) {
                     cmd.add("--grace=" + grace);
                 }
@@ -221,7 +228,7 @@ final class Concurrency {
             java.util.Collections.shuffle(ops, random);
             List<Process> running = new ArrayList<>();
             for (int i = 0; i < ops.size(); i++) {
-                running.add(start(target, dir, jcasync, ops.get(i), "op" + i));
+                running.add(start(target, dir, jcasync, ops.get(i), "r" + r + "-op" + i));
                 Thread.sleep(random.nextInt(400));
             }
             for (int i = 0; i < running.size(); i++) {
@@ -230,7 +237,7 @@ final class Concurrency {
                     p.destroyForcibly().waitFor();
                 }
                 t.operations++;
-                String err = Files.readString(dir.resolve("op" + i + ".err"));
+                String err = Files.readString(dir.resolve("r" + r + "-op" + i + ".err"));
                 t.lockWaits += (int) err.lines().filter(l -> l.contains("waiting for the lock")).count();
                 if (p.exitValue() != 0) {
                     t.failed++;
@@ -338,7 +345,7 @@ final class Concurrency {
         cmd.add(jcasync.toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(dir.resolve(name + ".err").toFile())
+                .redirectOutput(dir.resolve(name + ".out").toFile()).redirectError(dir.resolve(name + ".err").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putAll(target.env());
         return pb.start();
