@@ -140,6 +140,11 @@ public final class Main implements Runnable {
         return args;
     }
 
+    /** Prints a one-line message for the user on standard error ("jcasync: " and {@code line}). */
+    static void message(String line) {
+        System.err.println("jcasync: " + line);
+    }
+
     /** One line naming what failed, for any exception. */
     static String describe(Throwable ex) {
         if (ex instanceof NoSuchFileException e) {

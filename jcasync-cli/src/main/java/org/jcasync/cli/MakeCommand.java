@@ -12,7 +12,9 @@ import org.jcasync.inspect.Digests;
 import org.jcasync.location.Locations;
 import org.jcasync.location.OutputLocation;
 import org.jcasync.location.StoreStack;
+import org.jcasync.pack.Packer;
 import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.WritableChunkStore;
@@ -47,6 +49,9 @@ final class MakeCommand implements Callable<Integer> {
     @Parameters(index = "0", arity = "0..1", paramLabel = "OUTPUT",
             description = "Archive or index to write (.catar, .caidx, .caibx, or - for stdout)")
     String output;
+
+    /** What {@code --packs} packed, for the report. */
+    private Packer.PackResult packResult;
 
     @Parameters(index = "1", arity = "0..1", paramLabel = "INPUT",
             description = "Directory (default for archives: .), file or block device (- or none for blobs: stdin)")
@@ -115,7 +120,7 @@ final class MakeCommand implements Callable<Integer> {
         StoreStack stores = o.stores();
         WritableChunkStore store = openStore(stores, params, digest);
         IndexMaker maker = new IndexMaker(store).chunkerParams(params).digest(digest).threads(o.threads);
-        return packed(report(writeOutput(stores, index -> {
+        return written(store, () -> writeOutput(stores, index -> {
             if (in == null) {
                 return maker.stream(System.in, flags, index);
             }
@@ -123,7 +128,22 @@ final class MakeCommand implements Callable<Integer> {
                  Progress p = Progress.start("make", blob.size(), o.noProgress)) {
                 return maker.onProgress(p).blob(blob, flags, index);
             }
-        })), store);
+        }));
+    }
+
+    /** Makes the index (and packs it) holding the store's lock as a writer, then reports. */
+    private int written(WritableChunkStore store, Make make) throws IOException {
+        int status;
+        try (StoreLock lock = StoreLock.forWriting(store, "make", Main::message)) {
+            status = packed(report(make.run()), store);
+        }
+        return looseRemoved(status, store);
+    }
+
+    /** One make of an index into the store. */
+    @FunctionalInterface
+    private interface Make {
+        MakeStats run() throws IOException;
     }
 
     /** Writes to stdout for no output or "-", else to the output's location, never half-written. */
@@ -146,12 +166,38 @@ final class MakeCommand implements Callable<Integer> {
 
     /**
      * With {@code --packs=yes|only}: packs the chunks of the index just written that no pack of the store holds yet
-     * and writes the index's chunk map beside it.
+     * and writes the index's chunk map beside it; the caller holds the store's lock as a writer.
      */
     private int packed(int status, WritableChunkStore store) throws IOException {
+        LocalStore local = packing(store);
+        if (local != null) {
+            packResult = PackCommand.pack(local, indexFiles());
+        }
+        return status;
+    }
+
+    /**
+     * With {@code --packs=only}: removes the loose copies of what was packed, holding the store's lock as gc does
+     * (after the writer's lock is released: a gc taking the store in between keeps what this make wrote or
+     * freshened for its grace period); then the report of {@code -v}.
+     */
+    private int looseRemoved(int status, WritableChunkStore store) throws IOException {
+        LocalStore local = packing(store);
+        if (local != null) {
+            boolean only = o.packs.equals("only");
+            long removed = only ? PackCommand.removeLoose(local, indexFiles()) : 0;
+            if (o.verbose) {
+                PackCommand.report(packResult, only, removed);
+            }
+        }
+        return status;
+    }
+
+    /** The local store to pack into with {@code --packs=yes|only}, null with {@code --packs=no}. */
+    private LocalStore packing(WritableChunkStore store) {
         String mode = o.packs == null ? "no" : o.packs;
         if (mode.equals("no")) {
-            return status;
+            return null;
         }
         if (mode.equals("auto")) {
             throw new UserException("make takes --packs=no, yes or only");
@@ -159,8 +205,11 @@ final class MakeCommand implements Callable<Integer> {
         if (!(store instanceof LocalStore local) || Locations.isStdio(output) || StoreRegistry.isRemote(output)) {
             throw new UserException("--packs needs a local store and a local index file");
         }
-        PackCommand.pack(local, List.of(Locations.local(output)), mode.equals("only"), o.verbose);
-        return status;
+        return local;
+    }
+
+    private List<Packer.IndexFile> indexFiles() throws IOException {
+        return List.of(Packer.IndexFile.read(Locations.local(output)));
     }
 
     /** Prints the digest line casync prints, then the report lines asked for. */
@@ -203,6 +252,6 @@ final class MakeCommand implements Callable<Integer> {
         StoreStack stores = o.stores();
         WritableChunkStore store = openStore(stores, params, digest);
         IndexMaker maker = new IndexMaker(store).chunkerParams(params).digest(digest).threads(o.threads);
-        return packed(report(writeOutput(stores, index -> maker.tree(dir, encoder, index))), store);
+        return written(store, () -> writeOutput(stores, index -> maker.tree(dir, encoder, index)));
     }
 }

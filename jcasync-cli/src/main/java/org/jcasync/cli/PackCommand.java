@@ -4,11 +4,11 @@ import org.jcasync.io.ByteSizes;
 import org.jcasync.location.Locations;
 import org.jcasync.pack.Packer;
 import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,26 +28,39 @@ final class PackCommand extends StoreMaintenanceCommand {
         if (!mode.equals("yes") && !mode.equals("only")) {
             throw new UserException("pack takes --packs=yes (default) or only");
         }
-        List<Path> files = new ArrayList<>();
+        LocalStore store = new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT);
+        List<Packer.IndexFile> files = new ArrayList<>();
         for (String i : indexes) {
-            files.add(Locations.local(i));
+            files.add(Packer.IndexFile.read(Locations.local(i)));
         }
-        pack(new LocalStore(Locations.local(storeLoc), StoreOptions.DEFAULT), files, mode.equals("only"), true);
+        Packer.PackResult r;
+        try (StoreLock lock = StoreLock.forWriting(store, "pack", Main::message)) {
+            r = pack(store, files);
+        }
+        boolean only = mode.equals("only");
+        report(r, only, only ? removeLoose(store, files) : 0);
     }
 
-    /** Packs what {@code indexes} need into {@code store}, writes their maps, reports on stderr when asked. */
-    static void pack(LocalStore store, List<Path> indexes, boolean packedOnly, boolean report) throws IOException {
-        List<Packer.IndexFile> files = new ArrayList<>();
-        for (Path p : indexes) {
-            files.add(Packer.IndexFile.read(p));
+    /** Packs what {@code indexes} need into {@code store} and writes their maps; the caller holds a writer's lock. */
+    static Packer.PackResult pack(LocalStore store, List<Packer.IndexFile> indexes) throws IOException {
+        return new Packer(store).pack(indexes, false);
+    }
+
+    /**
+     * Removes the loose copies of the chunks of {@code indexes} that packs hold (a packed-only store), holding the
+     * store's lock as a collector: a writer reusing a loose chunk meanwhile would lose it.
+     */
+    static long removeLoose(LocalStore store, List<Packer.IndexFile> indexes) throws IOException {
+        try (StoreLock lock = StoreLock.forCollecting(store, "pack", false, Main::message)) {
+            return new Packer(store).removeLoose(indexes);
         }
-        Packer packer = new Packer(store);
-        Packer.PackResult r = packer.pack(files, packedOnly);
-        if (report) {
-            System.err.println("jcasync: pack: " + (r.pack() == null ? "every chunk was packed already"
-                    : r.chunks() + " chunks (" + ByteSizes.format(r.bytes()) + ") into pack " + r.pack().pack())
-                    + "; " + r.maps().size() + " chunk map" + (r.maps().size() == 1 ? "" : "s") + " written"
-                    + (packedOnly ? "; " + r.looseRemoved() + " loose chunks removed" : ""));
-        }
+    }
+
+    /** The one-line report on stderr. */
+    static void report(Packer.PackResult r, boolean packedOnly, long looseRemoved) {
+        System.err.println("jcasync: pack: " + (r.pack() == null ? "every chunk was packed already"
+                : r.chunks() + " chunks (" + ByteSizes.format(r.bytes()) + ") into pack " + r.pack().pack())
+                + "; " + r.maps().size() + " chunk map" + (r.maps().size() == 1 ? "" : "s") + " written"
+                + (packedOnly ? "; " + looseRemoved + " loose chunks removed" : ""));
     }
 }

@@ -2,6 +2,7 @@ package org.jcasync.cli;
 
 import org.jcasync.location.StoreStack;
 import org.jcasync.ssh.PushServer;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.WritableChunkStore;
 import picocli.CommandLine.Command;
@@ -30,7 +31,7 @@ final class PushCommand extends CasyncRemoteCommand {
                 : StoreStack.builder().transport(o.transport()).store(wstore).openWritable(null, new StoreOptions(
                         StoreOptions.DEFAULT.digest(), StoreOptions.DEFAULT.maxChunkSize(), o.compressionAlgorithm()));
         var others = openStores(false);
-        try {
+        try (StoreLock lock = w == null ? null : StoreLock.forWriting(w, "push", Main::message)) {
             new PushServer(path(archive), path(index), w, others).serve(in, out);
         } finally {
             if (w != null) {

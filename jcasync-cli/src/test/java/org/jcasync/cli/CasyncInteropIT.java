@@ -262,23 +262,27 @@ class CasyncInteropIT {
         SortedSet<String> before = chunkFiles(dir.resolve("j.castr"));
 
         Tools.Result cn = casync(dir, "gc", "-n", "--store=s.castr", "one.caibx").ok();
-        Tools.Result jn = jcasync(dir, "gc", "-n", "--store=j.castr", "one.caibx").ok();
+        // Without a grace period (casync has none): the chunks were just made.
+        Tools.Result jn = jcasync(dir, "gc", "-n", "--grace=0", "--store=j.castr", "one.caibx").ok();
         assertThat(jn.out()).isEqualTo(cn.out()).startsWith("Would remove ").doesNotStartWith("Would remove 0 ");
         assertThat(chunkFiles(dir.resolve("j.castr"))).as("dry run removes nothing").isEqualTo(before);
         Tools.Result cn2 = casync(dir, "gc", "-n", "--store=s.castr", "one.caibx", "three.caibx").ok();
-        Tools.Result jn2 = jcasync(dir, "gc", "-n", "--store=j.castr", "one.caibx", "three.caibx").ok();
+        Tools.Result jn2 = jcasync(dir, "gc", "-n", "--grace=0", "--store=j.castr", "one.caibx", "three.caibx")
+                .ok();
         assertThat(jn2.out()).isEqualTo(cn2.out()).isNotEqualTo(jn.out());
 
         Tools.Result cv = casync(dir, "gc", "-v", "--store=s.castr", "one.caibx").ok();
-        Tools.Result jv = jcasync(dir, "gc", "-v", "--store=j.castr", "one.caibx").ok();
+        Tools.Result jv = jcasync(dir, "gc", "-v", "--grace=0", "--store=j.castr", "one.caibx").ok();
         assertThat(sortedLines(jv.out())).isEqualTo(sortedLines(cv.out()));
         Set<String> keep = new TreeSet<>();
         for (String id : ItFiles.indexIds(dir.resolve("one.caibx"))) {
             keep.add(id.substring(0, 4) + "/" + id + ".cacnk");
         }
         assertThat(chunkFiles(dir.resolve("j.castr"))).isEqualTo(keep);
-        assertThat(ItFiles.tree(dir.resolve("j.castr"))).as("empty directories removed too")
-                .isEqualTo(ItFiles.tree(dir.resolve("s.castr")));
+        // Empty directories removed too; jcasync's gc leaves its (empty) lock directory, which casync ignores.
+        SortedSet<String> jTree = ItFiles.tree(dir.resolve("j.castr"));
+        assertThat(jTree.remove("locks")).isTrue();
+        assertThat(jTree).as("empty directories removed too").isEqualTo(ItFiles.tree(dir.resolve("s.castr")));
         jcasync(dir, "extract", "--store=j.castr", "one.caibx", "one.out").ok();
         assertSameBytes(a, dir.resolve("one.out"));
     }

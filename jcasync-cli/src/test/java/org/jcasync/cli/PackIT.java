@@ -161,10 +161,13 @@ class PackIT {
         Files.write(d.resolve("v3.bin"), random(302, 1 << 20));
         jcasync(d, "make", "--store=s", "--packs=only", "v3.caibx", "v3.bin").ok();
         assertThat(packs(d.resolve("s"), ".capack")).hasSize(2);
-        Tools.Result dry = jcasync(d, "gc", "--store=s", "-n", "v3.caibx").ok();
+        Tools.Result young = jcasync(d, "gc", "--store=s", "-n", "v3.caibx").ok();
+        assertThat(young.out()).contains("Would remove 0 packs, would rewrite 0 packs, 0 packs kept (and 2 younger "
+                + "than 1h)");
+        Tools.Result dry = jcasync(d, "gc", "--store=s", "-n", "--grace=0", "v3.caibx").ok();
         assertThat(dry.out()).contains("Would remove 1 packs");
         assertThat(packs(d.resolve("s"), ".capack")).hasSize(2);
-        jcasync(d, "gc", "--store=s", "-v", "v3.caibx").ok();
+        jcasync(d, "gc", "--store=s", "-v", "--grace=0", "v3.caibx").ok();
         assertThat(packs(d.resolve("s"), ".capack")).hasSize(1);
         jcasync(d, "extract", "--store=s", "v3.caibx", "out.bin").ok();
         assertSameBytes(d.resolve("v3.bin"), d.resolve("out.bin"));

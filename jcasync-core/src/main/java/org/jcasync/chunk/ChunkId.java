@@ -45,6 +45,18 @@ public final class ChunkId implements Comparable<ChunkId> {
         }
     }
 
+    /** Parses 64 hex digits, or null when {@code hex} is not a chunk id. */
+    public static ChunkId tryParse(String hex) {
+        if (hex.length() != 2 * LENGTH) {
+            return null;
+        }
+        try {
+            return new ChunkId(HEX.parseHex(hex));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     /** Copies the id into {@code dst} at {@code offset}. */
     public void copyTo(byte[] dst, int offset) {
         System.arraycopy(bytes, 0, dst, offset, LENGTH);

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -91,20 +92,31 @@ public final class Packer {
 
     /**
      * Packs every chunk of {@code indexes} that no pack holds yet into one new pack, in the order the indexes list
-     * them; each chunk is verified before it is packed. Then writes every index's chunk map.
+     * them; each chunk is verified before it is packed. Then writes every index's chunk map. The packs the maps name
+     * besides the new one are freshened ({@link LocalStore#freshenFile}), so that a concurrent gc, which spares packs
+     * younger than its grace period, neither removes nor rewrites them before the maps are known to it.
      *
-     * @param removeLoose delete the loose copies of the chunks packed (a packed-only store, which casync cannot read)
+     * @param removeLoose then delete the loose copies of the chunks packed ({@link #removeLoose}; a packed-only
+     *        store, which casync cannot read)
      */
     public PackResult pack(List<IndexFile> indexes, boolean removeLoose) throws IOException {
         PackIndex created;
         Set<ChunkId> inNew = new HashSet<>();
         Set<IndexFile> added = new HashSet<>();
+        Set<PackId> reused = new HashSet<>();
         try (PackWriter w = new PackWriter(store.root())) {
             for (IndexFile f : indexes) {
                 Index idx = f.index();
                 for (int i = 0; i < idx.size(); i++) {
                     ChunkId id = idx.id(i);
-                    if (inNew.contains(id) || locate(id) != null) {
+                    if (inNew.contains(id)) {
+                        continue;
+                    }
+                    ChunkMap.Location at = locate(id);
+                    if (at != null) {
+                        if (reused.add(at.pack())) {
+                            freshen(at.pack());
+                        }
                         continue;
                     }
                     store.get(id); // verified: a corrupt chunk is never packed
@@ -125,19 +137,34 @@ public final class Packer {
             writeMap(f, added.contains(f) ? created.pack() : previousOwnPack(f, Map.of()));
             maps.add(f.mapPath());
         }
+        long removed = removeLoose ? removeLoose(indexes) : 0;
+        return new PackResult(created, created == null ? 0 : created.size(),
+                created == null ? 0 : Files.size(store.root().resolve(created.pack().packPath())), removed, maps);
+    }
+
+    /**
+     * Deletes the loose copies of the chunks of {@code indexes} that a pack holds (a packed-only store). A writer
+     * that reuses such a loose chunk meanwhile would lose it: callers hold the store's exclusive lock.
+     *
+     * @return the loose chunks removed
+     */
+    public long removeLoose(List<IndexFile> indexes) throws IOException {
         long removed = 0;
-        if (removeLoose) {
-            for (IndexFile f : indexes) {
-                for (int i = 0; i < f.index().size(); i++) {
-                    ChunkId id = f.index().id(i);
-                    if (locate(id) != null && Files.deleteIfExists(store.chunkPath(id))) {
-                        removed++;
-                    }
+        for (IndexFile f : indexes) {
+            for (int i = 0; i < f.index().size(); i++) {
+                ChunkId id = f.index().id(i);
+                if (locate(id) != null && Files.deleteIfExists(store.chunkPath(id))) {
+                    removed++;
                 }
             }
         }
-        return new PackResult(created, created == null ? 0 : created.size(),
-                created == null ? 0 : Files.size(store.root().resolve(created.pack().packPath())), removed, maps);
+        return removed;
+    }
+
+    /** Freshens a pack and its table, which an index is about to name. */
+    private void freshen(PackId pack) throws IOException {
+        LocalStore.freshenFile(store.root().resolve(pack.packPath()));
+        LocalStore.freshenFile(store.root().resolve(pack.indexPath()));
     }
 
     /**
@@ -170,32 +197,44 @@ public final class Packer {
         }
     }
 
-    /** What {@link #prune} did (or would do). */
-    public record PackPruneResult(int removed, int rewritten, int kept, long bytesFreed) {
+    /**
+     * What {@link #prune} did (or would do).
+     *
+     * @param young packs left alone because they are younger than the grace period
+     */
+    public record PackPruneResult(int removed, int rewritten, int kept, int young, long bytesFreed) {
     }
 
     /**
      * Garbage-collects packs: a pack none of whose chunks is kept is removed; a pack of which less than
      * {@code minLiveShare} is kept is rewritten with only the kept chunks (in its order), and the maps of
-     * {@code live} are rewritten to point at the new pack before the old one is removed. Maps of indexes not
+     * {@code live} are rewritten to point at the new pack before the old one is removed. A pack whose time is at or
+     * after {@code keepSince} (written or freshened by a concurrent writer) is left as it is. Maps of indexes not
      * listed may then be stale; readers detect that and fall back to loose chunks.
+     *
+     * @param keepSince packs this young are kept whole; null for none
      */
-    public PackPruneResult prune(Predicate<ChunkId> keep, List<IndexFile> live, double minLiveShare, boolean dryRun)
-            throws IOException {
+    public PackPruneResult prune(Predicate<ChunkId> keep, List<IndexFile> live, double minLiveShare,
+            Instant keepSince, boolean dryRun) throws IOException {
         int removed = 0;
         int rewritten = 0;
         int kept = 0;
+        int young = 0;
         long freed = 0;
         List<PackId> drop = new ArrayList<>();
         Map<PackId, PackId> replacedBy = new java.util.HashMap<>();
         for (PackIndex p : List.copyOf(packs.values())) {
+            Path file = store.root().resolve(p.pack().packPath());
+            if (keepSince != null && !Files.getLastModifiedTime(file).toInstant().isBefore(keepSince)) {
+                young++;
+                continue;
+            }
             List<PackIndex.Entry> liveEntries = new ArrayList<>();
             for (int i = 0; i < p.size(); i++) {
                 if (keep.test(p.entry(i).id())) {
                     liveEntries.add(p.entry(i));
                 }
             }
-            Path file = store.root().resolve(p.pack().packPath());
             long size = Files.size(file);
             if (liveEntries.isEmpty()) {
                 removed++;
@@ -206,21 +245,7 @@ public final class Packer {
                 long liveBytes = liveEntries.stream().mapToLong(PackIndex.Entry::length).sum();
                 freed += size - liveBytes;
                 if (!dryRun) {
-                    liveEntries.sort(Comparator.comparingLong(PackIndex.Entry::offset));
-                    PackIndex fresh;
-                    try (PackWriter w = new PackWriter(store.root());
-                         java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
-                        for (PackIndex.Entry e : liveEntries) {
-                            ByteBuffer b = ByteBuffer.allocate(e.length());
-                            while (b.hasRemaining()) {
-                                if (in.read(b, e.offset() + b.position()) < 0) {
-                                    throw new IOException(file + ": shorter than its table says");
-                                }
-                            }
-                            w.add(e.id(), b.array());
-                        }
-                        fresh = w.finish();
-                    }
+                    PackIndex fresh = rewrite(file, liveEntries);
                     packs.put(fresh.pack(), fresh);
                     replacedBy.put(p.pack(), fresh.pack());
                 }
@@ -248,7 +273,25 @@ public final class Packer {
                 Files.deleteIfExists(store.root().resolve(d.packPath()));
             }
         }
-        return new PackPruneResult(removed, rewritten, kept, freed);
+        return new PackPruneResult(removed, rewritten, kept, young, freed);
+    }
+
+    /** A new pack of the {@code entries} of pack {@code file}, in their order there. */
+    private PackIndex rewrite(Path file, List<PackIndex.Entry> entries) throws IOException {
+        entries.sort(Comparator.comparingLong(PackIndex.Entry::offset));
+        try (PackWriter w = new PackWriter(store.root());
+             java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(file)) {
+            for (PackIndex.Entry e : entries) {
+                ByteBuffer b = ByteBuffer.allocate(e.length());
+                while (b.hasRemaining()) {
+                    if (in.read(b, e.offset() + b.position()) < 0) {
+                        throw new IOException(file + ": shorter than its table says");
+                    }
+                }
+                w.add(e.id(), b.array());
+            }
+            return w.finish();
+        }
     }
 
     /** Whether any pack holds {@code id} (a packed chunk is not garbage for loose-chunk collection either). */

@@ -17,8 +17,12 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.FileSystemException;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.HexFormat;
@@ -30,9 +34,10 @@ import java.util.function.Predicate;
  * {@code <id>.<random>.tmp} (mode 0444) and renamed into place. Uncompressed {@code <root>/<4hex>/<id>} files are
  * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync.
  */
-public final class LocalStore implements PrunableChunkStore {
+public final class LocalStore implements PrunableChunkStore, LockableStore {
     /** casync's suffix, overridable with {@code $CASYNC_COMPRESSED_CHUNK_SUFFIX}. */
     public static final String SUFFIX = suffixFromEnvironment();
+    private static final java.util.regex.Pattern CHUNK_DIRECTORY = java.util.regex.Pattern.compile("[0-9a-f]{4}");
     private static final FileAttribute<?> READ_ONLY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("r--r--r--"));
 
@@ -64,6 +69,16 @@ public final class LocalStore implements PrunableChunkStore {
     public Path chunkPath(ChunkId id) {
         String hex = id.toHex();
         return root.resolve(hex.substring(0, 4)).resolve(hex + SUFFIX);
+    }
+
+    /** The chunk a file name in a chunk directory names ({@code <64 hex>.cacnk}), or null for any other file. */
+    public static ChunkId chunkOfFileName(String name) {
+        return name.endsWith(SUFFIX) ? ChunkId.tryParse(name.substring(0, name.length() - SUFFIX.length())) : null;
+    }
+
+    /** Whether {@code name} is that of a chunk directory: the first 4 hex digits of ids. */
+    public static boolean isChunkDirectory(String name) {
+        return CHUNK_DIRECTORY.matcher(name).matches();
     }
 
     private Path rawPath(ChunkId id) {
@@ -243,7 +258,7 @@ public final class LocalStore implements PrunableChunkStore {
     @Override
     public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
         Path target = chunkPath(id);
-        if (Files.exists(target)) {
+        if (freshenFile(target)) {
             return false;
         }
         return write(id, target, options.compression().compressTransient(data, off, len));
@@ -255,7 +270,53 @@ public final class LocalStore implements PrunableChunkStore {
             return PrunableChunkStore.super.putStored(id, stored);
         }
         Path target = chunkPath(id);
-        return !Files.exists(target) && write(id, target, ByteBuffer.wrap(stored));
+        return !freshenFile(target) && write(id, target, ByteBuffer.wrap(stored));
+    }
+
+    /** Freshens the chunk file; casync's uncompressed chunk files, which no gc removes, only count. */
+    @Override
+    public boolean freshen(ChunkId id) throws IOException {
+        return freshenFile(chunkPath(id)) || has(id);
+    }
+
+    /**
+     * Whether {@code file} (a chunk or pack file of a store) exists; when it is older than {@link #FRESH_FOR} its
+     * time is set to now, so that gc keeps it for its grace period. A file of another user (whose time only its
+     * owner may set) is replaced by a copy of it instead; when the store cannot be written at all (read-only), the
+     * file stays as it is.
+     */
+    public static boolean freshenFile(Path file) throws IOException {
+        Instant t;
+        try {
+            t = Files.getLastModifiedTime(file).toInstant();
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        Instant now = Instant.now();
+        if (t.isBefore(now.minus(FRESH_FOR))) {
+            try {
+                Files.setLastModifiedTime(file, FileTime.from(now));
+            } catch (FileSystemException e) {
+                replaceWithCopy(file);
+            }
+        }
+        return true;
+    }
+
+    private static void replaceWithCopy(Path file) {
+        Path tmp = file.resolveSibling(file.getFileName() + "." + Long.toHexString(
+                ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            Files.copy(file, tmp);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException | UnsupportedOperationException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // a leftover .tmp file is ignored by readers and gc alike
+            }
+        }
     }
 
     @Override
@@ -335,59 +396,67 @@ public final class LocalStore implements PrunableChunkStore {
         return true;
     }
 
+    /** Lists the {@code <4 hex>} directories, each one's {@code *.cacnk} files (times are asked per file). */
     @Override
-    public PruneResult prune(Predicate<ChunkId> keep, boolean dryRun, PruneListener listener) throws IOException {
-        long removed = 0;
-        long dirs = 0;
-        long all = 0;
+    public void listChunks(ChunkSink sink) throws IOException {
         if (!Files.isDirectory(root)) {
             throw new NoSuchFileException(root.toString(), null, "store directory not found");
         }
-        try (DirectoryStream<Path> top = Files.newDirectoryStream(root)) {
-            for (Path sub : top) {
-                if (!Files.isDirectory(sub, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(sub, "*" + SUFFIX)) {
-                    for (Path f : files) {
-                        String name = f.getFileName().toString();
-                        String hex = name.substring(0, name.length() - SUFFIX.length());
-                        ChunkId id;
-                        try {
-                            id = ChunkId.parse(hex);
-                        } catch (IllegalArgumentException e) {
-                            continue;
-                        }
-                        all++;
-                        if (keep.test(id)) {
-                            continue;
-                        }
-                        if (listener != null) {
-                            listener.removing(name);
-                        }
-                        if (!dryRun) {
-                            Files.delete(f);
-                        }
-                        removed++;
-                    }
-                }
-                if (!dryRun && isEmpty(sub)) {
-                    try {
-                        Files.delete(sub);
-                        dirs++;
-                    } catch (IOException ignored) {
-                        // Another writer may have just added a chunk: the directory stays.
-                    }
-                }
-            }
+        List<Path> dirs = new ArrayList<>();
+        try (DirectoryStream<Path> top = Files.newDirectoryStream(root,
+                p -> isChunkDirectory(p.getFileName().toString())
+                        && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))) {
+            top.forEach(dirs::add);
         }
-        return new PruneResult(removed, dirs, all - removed);
+        for (Path sub : dirs) {
+            String dir = sub.getFileName().toString();
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(sub, "*" + SUFFIX)) {
+                for (Path f : files) {
+                    String name = f.getFileName().toString();
+                    ChunkId id = chunkOfFileName(name);
+                    if (id != null) {
+                        sink.chunk(new ChunkFile(id, dir, name, null));
+                    }
+                }
+            } catch (NoSuchFileException e) {
+                continue; // removed meanwhile by another collection
+            }
+            sink.directoryEnd(dir);
+        }
     }
 
-    private static boolean isEmpty(Path dir) throws IOException {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            return !s.iterator().hasNext();
+    @Override
+    public Instant modified(ChunkFile file) throws IOException {
+        try {
+            return Files.getLastModifiedTime(root.resolve(file.directory()).resolve(file.name()),
+                    LinkOption.NOFOLLOW_LINKS).toInstant();
+        } catch (NoSuchFileException e) {
+            return null;
         }
+    }
+
+    @Override
+    public void remove(List<ChunkFile> files) throws IOException {
+        for (ChunkFile f : files) {
+            Files.deleteIfExists(root.resolve(f.directory()).resolve(f.name()));
+        }
+    }
+
+    @Override
+    public boolean removeDirectory(String directory) {
+        Path dir = root.resolve(directory);
+        try {
+            Files.delete(dir);
+            knownDirs.remove(dir);
+            return true;
+        } catch (IOException e) {
+            return false; // not empty (a writer may have just added a chunk), or gone
+        }
+    }
+
+    @Override
+    public LockDirectory lockDirectory() {
+        return new LocalLockDirectory(root);
     }
 
     @Override

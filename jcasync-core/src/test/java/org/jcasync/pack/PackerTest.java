@@ -2,12 +2,17 @@ package org.jcasync.pack;
 
 import org.jcasync.chunk.ChunkId;
 import org.jcasync.chunk.TestData;
+import org.jcasync.store.LocalStore;
+import org.jcasync.store.StoreOptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -86,9 +91,9 @@ class PackerTest {
         packer.pack(List.of(c), false);
         int before = packer.packs().size();
         Set<ChunkId> used = new HashSet<>(ids(c));
-        Packer.PackPruneResult dry = new Packer(f.store).prune(used::contains, List.of(c), 0.5, true);
+        Packer.PackPruneResult dry = new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, true);
         assertThat(new Packer(f.store).packs()).hasSize(before);
-        Packer.PackPruneResult r = new Packer(f.store).prune(used::contains, List.of(c), 0.5, false);
+        Packer.PackPruneResult r = new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, false);
         assertThat(r).isEqualTo(dry);
         assertThat(r.removed()).isGreaterThanOrEqualTo(1);
         assertThat(r.rewritten()).isEqualTo(1);
@@ -133,10 +138,73 @@ class PackerTest {
         assertThat(map(c).ownPack()).isEqualTo(both);
         // d is gone: the shared pack is mostly garbage and rewritten with c's chunks only.
         Set<ChunkId> used = new HashSet<>(ids(c));
-        assertThat(new Packer(f.store).prune(used::contains, List.of(c), 0.5, false).rewritten()).isEqualTo(1);
+        assertThat(new Packer(f.store).prune(used::contains, List.of(c), 0.5, null, false).rewritten()).isEqualTo(1);
         PackId own = map(c).ownPack();
         assertThat(own).isNotNull().isNotEqualTo(both);
         assertThat(new Packer(f.store).packs()).containsOnlyKeys(own);
+    }
+
+    static void age(LocalStore store, PackId pack, Duration ago) throws IOException {
+        FileTime t = FileTime.from(Instant.now().minus(ago));
+        Files.setLastModifiedTime(store.root().resolve(pack.packPath()), t);
+        Files.setLastModifiedTime(store.root().resolve(pack.indexPath()), t);
+    }
+
+    static Instant timeOf(LocalStore store, PackId pack) throws IOException {
+        return Files.getLastModifiedTime(store.root().resolve(pack.packPath())).toInstant();
+    }
+
+    /**
+     * A packed-only store where an old pack P1 holds only garbage for the indexes a gc is given; a new version that
+     * reuses P1's chunks is packed meanwhile. Its map names P1, which packing freshened: gc (grace period) keeps P1
+     * whole, and the new version reads. Without the freshening, gc removed P1 and the new version had no copy of
+     * those chunks left.
+     */
+    @Test
+    void packingFreshensThePacksItsMapsNameSoGcKeepsThem() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        byte[] old = TestData.random(21, 300_000);
+        Packer.IndexFile v1 = f.make("v1", old);
+        PackId p1 = new Packer(f.store).pack(List.of(v1), true).pack().pack();
+        age(f.store, p1, Duration.ofHours(3));
+        Packer.IndexFile other = f.make("other", TestData.random(22, 100_000));
+        new Packer(f.store).pack(List.of(other), true);
+        Instant before = Instant.now().minusSeconds(60);
+
+        Packer.IndexFile v2 = f.make("v2", concat(old, TestData.random(23, 50_000)));
+        new Packer(f.store).pack(List.of(v2), true);
+        assertThat(timeOf(f.store, p1)).isAfter(before);
+        assertThat(map(v2).packs()).contains(p1);
+
+        // gc is given "other" only (v2 is not known to it yet), with an hour's grace.
+        Set<ChunkId> used = new HashSet<>(ids(other));
+        Instant keepSince = Instant.now().minus(Duration.ofHours(1));
+        Packer.PackPruneResult r = new Packer(f.store).prune(used::contains, List.of(other), 0.5, keepSince, false);
+        assertThat(r.young()).isEqualTo(3);
+        assertThat(new Packer(f.store).packs()).containsKey(p1);
+        try (PackedStore read = new PackedStore(v2.index(), map(v2), new LocalRangeSource(f.store.root()), f.store,
+                StoreOptions.DEFAULT)) {
+            for (ChunkId id : ids(v2)) {
+                assertThat(read.get(id)).isNotNull();
+            }
+        }
+    }
+
+    @Test
+    void pruneLeavesPacksYoungerThanTheGracePeriodAlone() throws IOException {
+        PackFixture f = new PackFixture(tmp);
+        Packer.IndexFile a = f.make("a", TestData.random(24, 200_000));
+        PackId pa = new Packer(f.store).pack(List.of(a), false).pack().pack();
+        Packer.IndexFile b = f.make("b", TestData.random(25, 200_000));
+        PackId pb = new Packer(f.store).pack(List.of(b), false).pack().pack();
+        age(f.store, pa, Duration.ofHours(2));
+        Instant keepSince = Instant.now().minus(Duration.ofHours(1));
+        Packer.PackPruneResult dry = new Packer(f.store).prune(x -> false, List.of(), 0.5, keepSince, true);
+        assertThat(dry.removed()).isEqualTo(1);
+        assertThat(dry.young()).isEqualTo(1);
+        Packer.PackPruneResult r = new Packer(f.store).prune(x -> false, List.of(), 0.5, keepSince, false);
+        assertThat(r).isEqualTo(dry);
+        assertThat(new Packer(f.store).packs()).containsOnlyKeys(pb);
     }
 
     static ChunkMap map(Packer.IndexFile f) throws IOException {

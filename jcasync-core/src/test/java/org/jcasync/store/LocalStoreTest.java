@@ -12,7 +12,10 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -365,6 +368,101 @@ class LocalStoreTest {
         assertThat(all.removed()).isEqualTo(10);
         assertThat(all.remaining()).isZero();
         assertThat(allFiles(root)).containsExactly(someDir.resolve("README"));
+    }
+
+    /** Sets the time of {@code file} to {@code ago} before now. */
+    static void age(Path file, Duration ago) throws IOException {
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().minus(ago)));
+    }
+
+    static Instant timeOf(Path file) throws IOException {
+        return Files.getLastModifiedTime(file).toInstant();
+    }
+
+    @Test
+    void aWriterFreshensTheOldChunksItReuses() throws IOException {
+        byte[] d = TestData.random(90, 5000);
+        assertThat(store.freshen(id(d))).isFalse();
+        assertThat(store.put(id(d), d, 0, d.length)).isTrue();
+        Path file = store.chunkPath(id(d));
+        age(file, Duration.ofHours(2));
+        Instant before = Instant.now().minusSeconds(60);
+        assertThat(store.put(id(d), d, 0, d.length)).isFalse();
+        assertThat(timeOf(file)).as("reused by put: freshened").isAfter(before);
+        age(file, Duration.ofHours(2));
+        assertThat(store.putStored(id(d), Compression.ZSTD.compress(d, 0, d.length))).isFalse();
+        assertThat(timeOf(file)).as("reused by putStored").isAfter(before);
+        age(file, Duration.ofHours(2));
+        assertThat(store.freshen(id(d))).isTrue();
+        assertThat(timeOf(file)).as("freshen").isAfter(before);
+        // A chunk freshened a while ago (less than FRESH_FOR) is not written again.
+        age(file, Duration.ofMinutes(5));
+        Instant recent = timeOf(file);
+        assertThat(store.put(id(d), d, 0, d.length)).isFalse();
+        assertThat(timeOf(file)).isEqualTo(recent);
+        assertThat(store.get(id(d))).isEqualTo(d);
+    }
+
+    @Test
+    void pruneKeepsUnusedChunksYoungerThanTheGracePeriod() throws IOException {
+        List<ChunkId> old = new ArrayList<>();
+        List<ChunkId> young = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            byte[] d = TestData.random(200 + i, 300);
+            store.put(id(d), d, 0, d.length);
+            if (i % 2 == 0) {
+                age(store.chunkPath(id(d)), Duration.ofHours(2));
+                old.add(id(d));
+            } else {
+                young.add(id(d));
+            }
+        }
+        Instant keepSince = Instant.now().minus(Duration.ofHours(1));
+        List<String> removing = new ArrayList<>();
+        List<String> keeping = new ArrayList<>();
+        PrunableChunkStore.PruneListener told = new PrunableChunkStore.PruneListener() {
+            @Override
+            public void removing(String file) {
+                removing.add(file);
+            }
+
+            @Override
+            public void keepingYoung(String file) {
+                keeping.add(file);
+            }
+        };
+        PrunableChunkStore.PruneResult dry = store.prune(x -> false, keepSince, true, told);
+        assertThat(dry).isEqualTo(new PrunableChunkStore.PruneResult(10, 0, 10, 10));
+        assertThat(removing).hasSize(10).allMatch(f -> old.contains(ChunkId.parse(f.substring(0, 64))));
+        assertThat(keeping).hasSize(10).allMatch(f -> young.contains(ChunkId.parse(f.substring(0, 64))));
+        assertThat(allFiles(root)).hasSize(20);
+
+        PrunableChunkStore.PruneResult real = store.prune(x -> false, keepSince, false, null);
+        assertThat(real.removed()).isEqualTo(10);
+        assertThat(real.young()).isEqualTo(10);
+        for (ChunkId id : old) {
+            assertThat(store.has(id)).isFalse();
+        }
+        for (ChunkId id : young) {
+            assertThat(store.has(id)).isTrue();
+        }
+        // Without a grace period (null), age does not matter.
+        assertThat(store.prune(x -> false, null, false, null).removed()).isEqualTo(10);
+        assertThat(allFiles(root)).isEmpty();
+    }
+
+    @Test
+    void pruneLeavesTheLockAndPackDirectoriesAlone() throws IOException {
+        byte[] d = TestData.random(300, 300);
+        store.put(id(d), d, 0, d.length);
+        Files.createDirectories(root.resolve(LockDirectory.NAME));
+        Files.createDirectories(root.resolve("packs"));
+        Files.createDirectories(root.resolve("abcd"));
+        PrunableChunkStore.PruneResult r = store.prune(x -> false, false, null);
+        assertThat(r.removed()).isEqualTo(1);
+        assertThat(r.directories()).as("the chunk's and the empty abcd").isEqualTo(2);
+        assertThat(root.resolve(LockDirectory.NAME)).isDirectory();
+        assertThat(root.resolve("packs")).isDirectory();
     }
 
     private static Set<String> union(Set<String> a, String b) {

@@ -12,7 +12,9 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -21,12 +23,12 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -118,7 +120,25 @@ final class S3Bucket implements Closeable {
 
     /** Whether the object exists. */
     boolean exists(String key) throws IOException {
-        return call("look up", key, () -> client.headObject(b -> b.bucket(location.bucket()).key(key))) != null;
+        return lastModified(key) != null;
+    }
+
+    /** The object's time (Last-Modified), or null when there is no such object. */
+    Instant lastModified(String key) throws IOException {
+        HeadObjectResponse r = call("look up", key, () -> client.headObject(b -> b.bucket(location.bucket()).key(key)));
+        return r == null ? null : r.lastModified() != null ? r.lastModified() : Instant.EPOCH;
+    }
+
+    /**
+     * Gives the object a new time (Last-Modified) without changing its bytes: S3 has no "touch", so the object is
+     * copied onto itself, which S3 allows when the metadata is replaced (with the same content type).
+     *
+     * @return false when there is no such object
+     */
+    boolean touch(String key) throws IOException {
+        return call("refresh", key, () -> client.copyObject(b -> b.sourceBucket(location.bucket()).sourceKey(key)
+                .destinationBucket(location.bucket()).destinationKey(key)
+                .metadataDirective(MetadataDirective.REPLACE).contentType("application/octet-stream"))) != null;
     }
 
     /** Stores {@code content} as the object {@code key} (one PUT: atomic). */
@@ -127,8 +147,14 @@ final class S3Bucket implements Closeable {
                 .contentType("application/octet-stream"), RequestBody.fromBytes(content)));
     }
 
-    /** Hands each object key under {@code prefix} to {@code sink}, page by page (ListObjectsV2). */
-    void list(String prefix, Consumer<String> sink) throws IOException {
+    /** Takes the objects of a listing. */
+    interface ObjectSink {
+        /** One object: its key and time. */
+        void accept(String key, Instant lastModified) throws IOException;
+    }
+
+    /** Hands each object under {@code prefix} to {@code sink}, in key order, page by page (ListObjectsV2). */
+    void list(String prefix, ObjectSink sink) throws IOException {
         String token = null;
         do {
             String t = token;
@@ -139,7 +165,7 @@ final class S3Bucket implements Closeable {
                         + "' not found", null);
             }
             for (S3Object o : page.contents()) {
-                sink.accept(o.key());
+                sink.accept(o.key(), o.lastModified() != null ? o.lastModified() : Instant.EPOCH);
             }
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);

@@ -13,6 +13,7 @@ import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreStats;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +21,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 
 /**
  * A chunk store in an S3 bucket, in casync's layout under the location's prefix:
@@ -128,8 +128,32 @@ public final class S3Store extends BatchReadStore implements PrunableChunkStore 
 
     @Override
     public boolean has(ChunkId id) throws IOException {
+        return lastModified(id) != null;
+    }
+
+    /**
+     * HEAD tells the object's time; one older than {@link #FRESH_FOR} is copied onto itself for a new one (S3's only
+     * way to change it), which costs one request per reused chunk at most every {@link #FRESH_FOR}.
+     */
+    @Override
+    public boolean freshen(ChunkId id) throws IOException {
+        Instant t = lastModified(id);
+        if (t == null) {
+            return false;
+        }
+        if (t.isAfter(Instant.now().minus(FRESH_FOR))) {
+            return true;
+        }
         try {
-            return bucket.exists(key(id));
+            return bucket.touch(key(id)); // false: removed meanwhile (a gc), so it is to be uploaded
+        } catch (StoreException e) {
+            throw new StoreException(id, e.getMessage(), e);
+        }
+    }
+
+    private Instant lastModified(ChunkId id) throws IOException {
+        try {
+            return bucket.lastModified(key(id));
         } catch (StoreException e) {
             throw new StoreException(id, e.getMessage(), e);
         }
@@ -137,7 +161,7 @@ public final class S3Store extends BatchReadStore implements PrunableChunkStore 
 
     @Override
     public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
-        if (has(id)) {
+        if (freshen(id)) {
             return false;
         }
         upload(id, options.compression().compress(data, off, len));
@@ -149,7 +173,7 @@ public final class S3Store extends BatchReadStore implements PrunableChunkStore 
         if (Compression.detect(stored, stored.length) == null) {
             return PrunableChunkStore.super.putStored(id, stored);
         }
-        if (has(id)) {
+        if (freshen(id)) {
             return false;
         }
         upload(id, stored);
@@ -157,67 +181,44 @@ public final class S3Store extends BatchReadStore implements PrunableChunkStore 
     }
 
     /**
-     * Lists the chunk objects under the prefix and removes those {@code keep} rejects, up to 1000 per DeleteObjects
-     * request. Objects that are not chunks (indexes beside the store, other files) are left alone.
+     * Lists the chunk objects under the prefix with their times (ListObjectsV2, 1000 a page); objects that are not
+     * chunks (indexes beside the store, other files) are not listed.
      */
     @Override
-    public PruneResult prune(Predicate<ChunkId> keep, boolean dryRun, PruneListener listener) throws IOException {
-        String prefix = bucket.location().key().isEmpty() ? "" : bucket.location().key() + "/";
-        List<String> doomed = new ArrayList<>(S3Bucket.DELETE_BATCH);
-        long[] counts = new long[2];
-        IOException[] failed = new IOException[1];
-        bucket.list(prefix, key -> {
-            if (failed[0] != null) {
+    public void listChunks(ChunkSink sink) throws IOException {
+        String prefix = prefix();
+        bucket.list(prefix, (key, time) -> {
+            String rest = key.substring(prefix.length());
+            int slash = rest.indexOf('/');
+            if (slash < 0) {
                 return;
             }
-            ChunkId id = chunkOf(key.substring(prefix.length()));
-            if (id == null) {
-                return;
-            }
-            counts[0]++;
-            if (keep.test(id)) {
-                return;
-            }
-            counts[1]++;
-            if (listener != null) {
-                listener.removing(id.toHex() + LocalStore.SUFFIX);
-            }
-            if (!dryRun) {
-                doomed.add(key);
-                if (doomed.size() == S3Bucket.DELETE_BATCH) {
-                    try {
-                        bucket.deleteAll(doomed);
-                    } catch (IOException e) {
-                        failed[0] = e;
-                    }
-                    doomed.clear();
-                }
+            String dir = rest.substring(0, slash);
+            String name = rest.substring(slash + 1);
+            ChunkId id = LocalStore.chunkOfFileName(name);
+            if (id != null && LocalStore.isChunkDirectory(dir) && id.toHex().startsWith(dir)) {
+                sink.chunk(new ChunkFile(id, dir, name, time));
             }
         });
-        if (failed[0] != null) {
-            throw failed[0];
-        }
-        if (!dryRun) {
-            bucket.deleteAll(doomed);
-        }
-        return new PruneResult(counts[1], 0, counts[0] - counts[1]);
     }
 
-    /** The chunk a key below the prefix names ({@code <4hex>/<id>.cacnk}), or null for any other object. */
-    private static ChunkId chunkOf(String rest) {
-        if (rest.length() != 5 + 64 + LocalStore.SUFFIX.length() || rest.charAt(4) != '/'
-                || !rest.endsWith(LocalStore.SUFFIX)) {
-            return null;
+    /** Removes up to 1000 chunk objects with one DeleteObjects request. */
+    @Override
+    public void remove(List<ChunkFile> files) throws IOException {
+        List<String> keys = new ArrayList<>(files.size());
+        for (ChunkFile f : files) {
+            keys.add(prefix() + f.directory() + "/" + f.name());
         }
-        String hex = rest.substring(5, 5 + 64);
-        if (!rest.startsWith(hex.substring(0, 4))) {
-            return null;
-        }
-        try {
-            return ChunkId.parse(hex);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        bucket.deleteAll(keys);
+    }
+
+    @Override
+    public int removeBatch() {
+        return S3Bucket.DELETE_BATCH;
+    }
+
+    private String prefix() {
+        return bucket.location().key().isEmpty() ? "" : bucket.location().key() + "/";
     }
 
     @Override

@@ -26,19 +26,36 @@ public final class S3TestServer implements AutoCloseable {
 
     private final S3Proxy proxy;
     private final S3Client client;
+    private final java.nio.file.Path dir;
 
-    private S3TestServer(S3Proxy proxy, S3Client client) {
+    private S3TestServer(S3Proxy proxy, S3Client client, java.nio.file.Path dir) {
         this.proxy = proxy;
         this.client = client;
+        this.dir = dir;
     }
 
-    /** Starts a server. */
+    /** Starts a server keeping its objects in memory. */
     public static S3TestServer start() throws Exception {
+        return start(null);
+    }
+
+    /**
+     * Starts a server keeping its objects as files under {@code dir} ({@code dir/bucket/key}), whose times are the
+     * objects' Last-Modified: tests can make objects old ({@link #age}).
+     */
+    public static S3TestServer startOnDisk(java.nio.file.Path dir) throws Exception {
+        return start(dir);
+    }
+
+    private static S3TestServer start(java.nio.file.Path dir) throws Exception {
         Properties p = new Properties();
         p.setProperty("jclouds.identity", ACCESS_KEY);
         p.setProperty("jclouds.credential", SECRET_KEY);
+        if (dir != null) {
+            p.setProperty("jclouds.filesystem.basedir", dir.toString());
+        }
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(BlobStores.create("transient", p))
+                .blobStore(BlobStores.create(dir != null ? "filesystem" : "transient", p))
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
                 .build();
@@ -56,7 +73,7 @@ public final class S3TestServer implements AutoCloseable {
                 .requestChecksumCalculation(software.amazon.awssdk.core.checksums.RequestChecksumCalculation.WHEN_REQUIRED)
                 .addPlugin(software.amazon.awssdk.services.s3.LegacyMd5Plugin.create())
                 .build();
-        return new S3TestServer(proxy, client);
+        return new S3TestServer(proxy, client, dir);
     }
 
     /** The port it listens on. */
@@ -97,6 +114,17 @@ public final class S3TestServer implements AutoCloseable {
             java.nio.file.Files.createDirectories(target.getParent());
             java.nio.file.Files.write(target, object(bucket, key));
         }
+    }
+
+    /** Sets the Last-Modified of an object of a server started on disk to {@code ago} before now. */
+    public void age(String bucket, String key, java.time.Duration ago) throws java.io.IOException {
+        java.nio.file.Files.setLastModifiedTime(dir.resolve(bucket).resolve(key),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(ago)));
+    }
+
+    /** The Last-Modified of an object. */
+    public java.time.Instant lastModified(String bucket, String key) {
+        return client.headObject(b -> b.bucket(bucket).key(key)).lastModified();
     }
 
     /** Stores raw bytes as an object. */

@@ -101,7 +101,9 @@ public final class ChunkServer extends ServedService<ChunkServer> {
         }
         return switch (method) {
             case "GET" -> get(id);
-            case "HEAD" -> store.has(id) ? Reply.status(200) : Reply.status(404);
+            // Uploaders ask HEAD before PUT: a writable server freshens what it has, so gc keeps it (grace period).
+            case "HEAD" -> writable != null && writable.freshen(id) || store.has(id) ? Reply.status(200)
+                    : Reply.status(404);
             case "PUT" -> put(id, call);
             default -> throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
         };

@@ -160,9 +160,13 @@ public final class PushServer {
         }
     }
 
+    /** Whether a store here has the chunk; the writable store freshens it (the pushed index will name it). */
     private boolean storedHere(ChunkId id) throws IOException {
+        if (wstore != null && wstore.freshen(id)) {
+            return true;
+        }
         for (ChunkStore s : stores) {
-            if (s.has(id)) {
+            if (s != wstore && s.has(id)) {
                 return true;
             }
         }

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,8 +28,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * An SFTP version 3 client (draft-ietf-secsh-filexfer-02) over {@code ssh -s HOST sftp}: ssh does authentication
  * and host keys as configured for the user. Thread-safe; requests from several threads are in flight at once and
- * matched to replies by id. Only what a chunk store needs: whole-file read, atomic write, stat, list, remove,
- * mkdir, rmdir.
+ * matched to replies by id. Only what a chunk store needs: whole-file read, atomic write, stat (times), set times,
+ * list, remove, mkdir, rmdir.
  */
 public final class SftpClient implements AutoCloseable {
     private static final int INIT = 1;
@@ -38,6 +39,7 @@ public final class SftpClient implements AutoCloseable {
     private static final int READ = 5;
     private static final int WRITE = 6;
     private static final int FSTAT = 8;
+    private static final int SETSTAT = 9;
     private static final int OPENDIR = 11;
     private static final int READDIR = 12;
     private static final int REMOVE = 13;
@@ -56,6 +58,8 @@ public final class SftpClient implements AutoCloseable {
     private static final int FXF_WRITE = 2;
     private static final int FXF_CREAT = 8;
     private static final int FXF_EXCL = 0x20;
+    /** SSH_FILEXFER_ATTR_ACMODTIME: the attributes carry atime and mtime (u32 seconds each). */
+    private static final int ATTR_ACMODTIME = 8;
     private static final int FX_OK = 0;
     private static final int FX_EOF = 1;
 
@@ -263,7 +267,9 @@ public final class SftpClient implements AutoCloseable {
         return read(path, watch, in -> {
             byte[] b = in.readNBytes((int) Math.min(maxBytes, Integer.MAX_VALUE - 64));
             if (in.read() >= 0) {
-                throw new IOException(location + ": " + path + " has more than " + maxBytes + " bytes");
+                // Not retried: the file is what it is.
+                throw new SftpException(SftpException.FAILURE, location + ": " + path + " has more than " + maxBytes
+                        + " bytes");
             }
             return b;
         });
@@ -458,30 +464,51 @@ public final class SftpClient implements AutoCloseable {
 
     /** Whether {@code path} exists. */
     public boolean exists(String path) throws IOException {
+        return modified(path) != null;
+    }
+
+    /** The time (mtime, whole seconds) of {@code path}, or null when there is no such file. */
+    public Instant modified(String path) throws IOException {
         Reply r = await(send(new Packet(STAT).str(path)));
         if (r.type() == ATTRS) {
-            return true;
+            Instant t = mtime(r.body());
+            return t != null ? t : Instant.EPOCH;
         }
         if (r.type() == STATUS && r.body().getInt(0) == SftpException.NO_SUCH_FILE) {
-            return false;
+            return null;
         }
         checkStatus(r, path);
-        return true;
+        throw new IOException(location + ": unexpected SFTP reply " + r.type() + " for " + path);
+    }
+
+    /** Sets the access and modification times of {@code path} (whole seconds). */
+    public void setModified(String path, Instant time) throws IOException {
+        int seconds = (int) time.getEpochSecond();
+        expectOk(send(new Packet(SETSTAT).str(path).u32(ATTR_ACMODTIME).u32(seconds).u32(seconds)), path);
+    }
+
+    /** A directory entry: its name and time (null when the server did not say). */
+    public record Entry(String name, Instant modified) {
     }
 
     /** The names in directory {@code path}, without "." and "..". */
     public List<String> list(String path) throws IOException {
+        return listWithTimes(path).stream().map(Entry::name).toList();
+    }
+
+    /** The entries of directory {@code path} with their times, without "." and "..". */
+    public List<Entry> listWithTimes(String path) throws IOException {
         byte[] h = handle(send(new Packet(OPENDIR).str(path)), path);
-        List<String> names = new ArrayList<>();
+        List<Entry> entries = new ArrayList<>();
         try {
             while (true) {
                 Reply r = await(send(new Packet(READDIR).bytes(h)));
                 if (r.type() == STATUS) {
                     if (r.body().getInt(0) == FX_EOF) {
-                        return names;
+                        return entries;
                     }
                     checkStatus(r, path);
-                    return names;
+                    return entries;
                 }
                 if (r.type() != NAME) {
                     throw new IOException(location + ": unexpected SFTP reply " + r.type() + " listing " + path);
@@ -491,9 +518,9 @@ public final class SftpClient implements AutoCloseable {
                 for (int i = 0; i < count; i++) {
                     String name = string(b);
                     string(b);
-                    skipAttrs(b);
+                    Instant t = mtime(b);
                     if (!name.equals(".") && !name.equals("..")) {
-                        names.add(name);
+                        entries.add(new Entry(name, t));
                     }
                 }
             }
@@ -536,8 +563,10 @@ public final class SftpClient implements AutoCloseable {
         fail(new IOException(location + ": session closed"));
     }
 
-    private static void skipAttrs(ByteBuffer b) {
+    /** Reads an ATTRS structure; returns its mtime, or null when it has none. */
+    private static Instant mtime(ByteBuffer b) {
         int flags = b.getInt();
+        Instant t = null;
         if ((flags & 1) != 0) {
             b.getLong();
         }
@@ -547,8 +576,9 @@ public final class SftpClient implements AutoCloseable {
         if ((flags & 4) != 0) {
             b.getInt();
         }
-        if ((flags & 8) != 0) {
-            b.getLong();
+        if ((flags & ATTR_ACMODTIME) != 0) {
+            b.getInt();
+            t = Instant.ofEpochSecond(Integer.toUnsignedLong(b.getInt()));
         }
         if ((flags & 0x80000000) != 0) {
             int n = b.getInt();
@@ -557,6 +587,7 @@ public final class SftpClient implements AutoCloseable {
                 bytes(b);
             }
         }
+        return t;
     }
 
     private static byte[] bytes(ByteBuffer b) {

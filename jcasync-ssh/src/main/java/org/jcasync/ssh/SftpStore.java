@@ -6,6 +6,8 @@ import org.jcasync.store.ChunkMissingException;
 import org.jcasync.store.Compression;
 import org.jcasync.store.FetchListener;
 import org.jcasync.store.LocalStore;
+import org.jcasync.store.LockDirectory;
+import org.jcasync.store.LockableStore;
 import org.jcasync.store.PrunableChunkStore;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.StoreStats;
@@ -14,6 +16,7 @@ import org.jcasync.store.TransportOptions;
 
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -22,14 +25,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Predicate;
 
 /**
  * casync's store layout ({@code ROOT/<4 hex>/<id>.cacnk}, one compressed frame per file) on an SFTP server, over
  * one {@link SftpClient} session (restarted after a transport failure) with many requests in flight. Chunks are
  * written to a temporary name and renamed, so readers never see a partial chunk; every chunk read is verified.
  */
-public final class SftpStore extends BatchReadStore implements PrunableChunkStore {
+public final class SftpStore extends BatchReadStore implements PrunableChunkStore, LockableStore {
     private final String location;
     private final String root;
     private final StoreOptions options;
@@ -137,9 +139,35 @@ public final class SftpStore extends BatchReadStore implements PrunableChunkStor
         return sessions.call(c -> c.exists(path(id)));
     }
 
+    /** STAT tells the chunk's time; one older than {@link #FRESH_FOR} gets the current time (SETSTAT). */
+    @Override
+    public boolean freshen(ChunkId id) throws IOException {
+        String p = path(id);
+        requests.incrementAndGet();
+        Instant t = sessions.call(c -> c.modified(p));
+        if (t == null) {
+            return false;
+        }
+        Instant now = Instant.now();
+        if (t.isBefore(now.minus(FRESH_FOR))) {
+            requests.incrementAndGet();
+            try {
+                sessions.call(c -> {
+                    c.setModified(p, now);
+                    return null;
+                });
+            } catch (NoSuchFileException e) {
+                return false; // removed meanwhile (a gc): to be uploaded
+            } catch (SftpException e) {
+                // Not the owner of the file (or a read-only server): the chunk stays as it is.
+            }
+        }
+        return true;
+    }
+
     @Override
     public boolean put(ChunkId id, byte[] data, int off, int len) throws IOException {
-        if (has(id)) {
+        if (freshen(id)) {
             return false;
         }
         return write(id, options.compression().compress(data, off, len));
@@ -150,7 +178,7 @@ public final class SftpStore extends BatchReadStore implements PrunableChunkStor
         if (Compression.detect(stored, stored.length) == null) {
             return PrunableChunkStore.super.putStored(id, stored);
         }
-        return !has(id) && write(id, stored);
+        return !freshen(id) && write(id, stored);
     }
 
     private boolean write(ChunkId id, byte[] frame) throws IOException {
@@ -179,64 +207,68 @@ public final class SftpStore extends BatchReadStore implements PrunableChunkStor
         knownDirs.add(dir);
     }
 
+    /** Lists the {@code <4 hex>} directories, each with the times of its chunk files (READDIR gives them). */
     @Override
-    public PruneResult prune(Predicate<ChunkId> keep, boolean dryRun, PruneListener listener) throws IOException {
+    public void listChunks(ChunkSink sink) throws IOException {
         List<String> top;
         try {
             top = sessions.call(c -> c.list(root));
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(location, null, "store directory not found");
         }
-        long removed = 0;
-        long dirs = 0;
-        long all = 0;
         for (String sub : top) {
-            if (!sub.matches("[0-9a-f]{4}")) {
+            if (!LocalStore.isChunkDirectory(sub)) {
                 continue;
             }
-            String d = root + "/" + sub;
-            List<String> names = sessions.call(c -> c.list(d));
-            int left = names.size();
-            for (String name : names) {
-                if (!name.endsWith(LocalStore.SUFFIX)) {
-                    continue;
-                }
-                ChunkId id;
-                try {
-                    id = ChunkId.parse(name.substring(0, name.length() - LocalStore.SUFFIX.length()));
-                } catch (IllegalArgumentException e) {
-                    continue;
-                }
-                all++;
-                if (keep.test(id)) {
-                    continue;
-                }
-                if (listener != null) {
-                    listener.removing(name);
-                }
-                if (!dryRun) {
-                    sessions.call(c -> {
-                        c.remove(d + "/" + name);
-                        return null;
-                    });
-                    left--;
-                }
-                removed++;
+            List<SftpClient.Entry> entries;
+            try {
+                entries = sessions.call(c -> c.listWithTimes(root + "/" + sub));
+            } catch (NoSuchFileException | SftpException e) {
+                continue; // a file of that name, or removed meanwhile by another collection
             }
-            if (!dryRun && left == 0) {
-                try {
-                    sessions.call(c -> {
-                        c.rmdir(d);
-                        return null;
-                    });
-                    knownDirs.remove(d);
-                    dirs++;
-                } catch (SftpException e) {
-                    // A writer added a chunk meanwhile: the directory stays.
+            for (SftpClient.Entry e : entries) {
+                ChunkId id = LocalStore.chunkOfFileName(e.name());
+                if (id != null) {
+                    sink.chunk(new ChunkFile(id, sub, e.name(), e.modified() != null ? e.modified()
+                            : Instant.EPOCH));
                 }
+            }
+            sink.directoryEnd(sub);
+        }
+    }
+
+    @Override
+    public void remove(List<ChunkFile> files) throws IOException {
+        for (ChunkFile f : files) {
+            try {
+                sessions.call(c -> {
+                    c.remove(root + "/" + f.directory() + "/" + f.name());
+                    return null;
+                });
+            } catch (NoSuchFileException e) {
+                // removed meanwhile: what was wanted
             }
         }
-        return new PruneResult(removed, dirs, all - removed);
+    }
+
+    @Override
+    public boolean removeDirectory(String directory) throws IOException {
+        String d = root + "/" + directory;
+        try {
+            sessions.call(c -> {
+                c.rmdir(d);
+                return null;
+            });
+            knownDirs.remove(d);
+            return true;
+        } catch (NoSuchFileException | SftpException e) {
+            return false; // not empty (a writer added a chunk meanwhile), or gone
+        }
+    }
+
+    @Override
+    public LockDirectory lockDirectory() {
+        return new SftpLockDirectory(root, location, sessions, transport);
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.jcasync.store.ChunkStore;
 import org.jcasync.store.Compression;
 import org.jcasync.store.LocalStore;
 import org.jcasync.store.PrunableChunkStore;
+import org.jcasync.store.StoreLock;
 import org.jcasync.store.StoreOptions;
 import org.jcasync.store.TransportOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -20,12 +21,18 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -197,5 +204,84 @@ class SshStoresTest {
         assertThat(p.readFile(index, TRANSPORT)).containsExactly(4, 5);
         assertThatThrownBy(() -> p.readFile(URI.create("sftp://127.0.0.1/nonexistent/x.caibx"), TRANSPORT))
                 .isInstanceOf(NoSuchFileException.class);
+    }
+
+    /** SETSTAT freshens old chunks a writer reuses; gc over SFTP keeps young ones by the times READDIR gives. */
+    @Test
+    void sftpStoreFreshensReusedChunksAndGcKeepsYoungOnes() throws Exception {
+        Path root = dir.resolve("sftp-fresh");
+        SftpStoreProvider p = new SftpStoreProvider(sshd.commands(null));
+        List<byte[]> chunks = fill(root, 10, 11);
+        LocalStore local = new LocalStore(root, StoreOptions.DEFAULT);
+        FileTime old = FileTime.from(Instant.now().minus(Duration.ofHours(3)));
+        for (byte[] b : chunks) {
+            Files.setLastModifiedTime(local.chunkPath(id(b)), old);
+        }
+        Instant before = Instant.now().minusSeconds(60);
+        try (PrunableChunkStore s = (PrunableChunkStore) p.openWritable(URI.create("sftp://127.0.0.1" + root),
+                StoreOptions.DEFAULT, TRANSPORT)) {
+            byte[] b0 = chunks.get(0);
+            assertThat(s.put(id(b0), b0, 0, b0.length)).isFalse();
+            assertThat(s.freshen(id(chunks.get(1)))).isTrue();
+            assertThat(s.freshen(id(new byte[] {42}))).isFalse();
+            assertThat(Files.getLastModifiedTime(local.chunkPath(id(b0))).toInstant()).isAfter(before);
+            assertThat(Files.getLastModifiedTime(local.chunkPath(id(chunks.get(1)))).toInstant()).isAfter(before);
+            assertThat(Files.getLastModifiedTime(local.chunkPath(id(chunks.get(2))))).isEqualTo(old);
+
+            var dry = s.prune(x -> false, Instant.now().minus(Duration.ofHours(1)), true, null);
+            assertThat(dry.removed()).isEqualTo(8);
+            assertThat(dry.young()).isEqualTo(2);
+            var r = s.prune(x -> false, Instant.now().minus(Duration.ofHours(1)), false, null);
+            assertThat(r.removed()).isEqualTo(8);
+            assertThat(local.has(id(b0))).isTrue();
+            assertThat(local.has(id(chunks.get(1)))).isTrue();
+            assertThat(local.has(id(chunks.get(2)))).isFalse();
+        }
+    }
+
+    /**
+     * One store reached directly and over SFTP: a writer holding the lock through one keeps a collector coming
+     * through the other waiting, both ways (they share the lock files of ROOT/locks/).
+     */
+    @Test
+    void locksOverSftpAndLocallyKnowOfEachOther() throws Exception {
+        Path root = dir.resolve("sftp-locks");
+        fill(root, 3, 12);
+        SftpStoreProvider p = new SftpStoreProvider(sshd.commands(null));
+        LocalStore local = new LocalStore(root, StoreOptions.DEFAULT);
+        List<String> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newCachedThreadPool();
+        try (PrunableChunkStore sftp = (PrunableChunkStore) p.openWritable(URI.create("sftp://127.0.0.1" + root),
+                StoreOptions.DEFAULT, TRANSPORT)) {
+            StoreLock writer = StoreLock.forWriting(local, "make", messages::add);
+            Future<StoreLock> gc = pool.submit(() -> StoreLock.forCollecting(sftp, "gc", false, messages::add));
+            awaitMessage(messages, "waiting for the lock on sftp://127.0.0.1" + root + "/locks held by make");
+            assertThat(gc.isDone()).isFalse();
+            writer.close();
+            StoreLock collector = gc.get(60, TimeUnit.SECONDS);
+            assertThat(collector.held()).isTrue();
+            try (var files = Files.list(root.resolve("locks"))) {
+                assertThat(files.map(f -> f.getFileName().toString()).toList()).singleElement()
+                        .matches(n -> n.startsWith("exclusive-"));
+            }
+            Future<StoreLock> make = pool.submit(() -> StoreLock.forWriting(local, "make", messages::add));
+            awaitMessage(messages, "waiting for the lock on " + root + "/locks held by gc");
+            assertThat(make.isDone()).isFalse();
+            collector.close();
+            make.get(60, TimeUnit.SECONDS).close();
+        } finally {
+            pool.shutdownNow();
+        }
+        try (var files = Files.list(root.resolve("locks"))) {
+            assertThat(files.toList()).isEmpty();
+        }
+    }
+
+    private static void awaitMessage(List<String> messages, String start) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (messages.stream().noneMatch(m -> m.startsWith(start)) && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(messages).anyMatch(m -> m.startsWith(start));
     }
 }
