@@ -3,7 +3,7 @@ package org.jcasync.cli;
 import org.jcasync.server.ListenAddress;
 import org.jcasync.server.RequestLogger;
 import org.jcasync.server.ServerOptions;
-import org.jcasync.server.StoreServer;
+import org.jcasync.server.ProtocolServer;
 import org.jcasync.server.TlsFiles;
 import picocli.CommandLine.Option;
 
@@ -111,7 +111,7 @@ final class ServerCommandOptions {
      * Starts {@code server}, says where it listens on one line of standard error, and serves until the process is
      * told to stop (SIGTERM, SIGINT): then the server stops cleanly (requests in progress get a few seconds).
      */
-    static int serveUntilStopped(String verb, StoreServer server, AutoCloseable... alsoClose) throws IOException {
+    static int serveUntilStopped(String verb, ProtocolServer<?> server, AutoCloseable... alsoClose) throws IOException {
         Thread hook = new Thread(() -> {
             server.close();
             for (AutoCloseable c : alsoClose) {

@@ -2,7 +2,7 @@ package org.jcasync.server;
 
 import java.io.IOException;
 
-/** One request as a {@link Service} sees it. */
+/** One request as a {@link StoreProtocol} sees it. */
 public interface Call {
     /** GET, HEAD, PUT... */
     String method();

@@ -23,7 +23,7 @@ import java.util.regex.Pattern;
  * packs of a local store directory with range requests ({@link FileReply}). Any other path is 400. Concurrent
  * reads of one chunk share one upstream read.
  */
-public final class ChunkServer extends ServedService<ChunkServer> {
+public final class ChunkServer extends ProtocolServer<ChunkServer> {
     /** Largest uncompressed chunk accepted by default (8 MiB; casync's default maximum is 256 KiB). */
     public static final int DEFAULT_MAX_CHUNK_SIZE = 8 << 20;
 

@@ -21,7 +21,7 @@ import java.util.concurrent.Semaphore;
  * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
  * atomically. At most a few index files are held in memory at once.
  */
-public final class IndexServer extends ServedService<IndexServer> {
+public final class IndexServer extends ProtocolServer<IndexServer> {
     /** Largest index accepted by default (256 MiB: about 6.7 million chunks). */
     public static final int DEFAULT_MAX_INDEX_SIZE = 256 << 20;
     private static final int TRANSFERS = 4;

@@ -124,10 +124,10 @@ class ChunkServerTest extends ChunkServerFixture {
                 assertThat(f.get().body()).isEqualTo(want);
             }
         }
-        assertThat(counting.fetches.get()).isEqualTo(1);
+        assertThat(counting.fetches()).isEqualTo(1);
         // Once done, the next request fetches again (nothing is kept but loads in progress).
         assertThat(http.get(c.path()).statusCode()).isEqualTo(200);
-        assertThat(counting.fetches.get()).isEqualTo(2);
+        assertThat(counting.fetches()).isEqualTo(2);
     }
 
     @Test

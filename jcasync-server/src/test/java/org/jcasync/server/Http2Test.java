@@ -154,8 +154,8 @@ class Http2Test extends ChunkServerFixture {
                 assertThat(all.get(i).get().body()).isEqualTo(Files.readAllBytes(store.chunkPath(chunks.get(i).id())));
             }
         }
-        assertThat(slow.fetches.get()).isEqualTo(40);
-        assertThat(slow.mostAtOnce.get()).isEqualTo(2);
+        assertThat(slow.fetches()).isEqualTo(40);
+        assertThat(slow.mostAtOnce()).isEqualTo(2);
         assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(20 * 50_000_000L);
     }
 
@@ -186,7 +186,7 @@ class Http2Test extends ChunkServerFixture {
         Files.delete(store.chunkPath(big.id()));
         Files.createDirectories(store.chunkPath(big.id()));
         HttpResponse<InputStream> broken = http.send(http.request(ChunkServer.BATCH).POST(HttpRequest.BodyPublishers
-                .ofByteArray(BatchRequestTest.body(List.of(c.id(), big.id())))),
+                .ofByteArray(BatchMessages.request(List.of(c.id(), big.id())))),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(broken.statusCode()).isEqualTo(200);
         assertThatThrownBy(() -> broken.body().readAllBytes()).isInstanceOf(IOException.class);

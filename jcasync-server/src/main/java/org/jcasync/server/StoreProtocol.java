@@ -3,9 +3,12 @@ package org.jcasync.server;
 import java.io.IOException;
 import java.util.List;
 
-/** What a server does with a request once it is authorized: the chunk or index protocol. */
+/**
+ * How one kind of HTTP store answers requests once they are authorized: the chunk protocol ({@link ChunkServer})
+ * or the index protocol ({@link IndexServer}). {@code JettyServer} runs it on Jetty.
+ */
 @FunctionalInterface
-public interface Service {
+public interface StoreProtocol {
     /**
      * Answers one request; may block (each request has its own virtual thread). A streamed reply is written while
      * the request still holds its turn among the concurrent requests.
@@ -15,7 +18,7 @@ public interface Service {
      */
     Reply serve(Call call) throws IOException;
 
-    /** Protocol extensions this service offers, one word each, listed after the health line of {@code GET /}. */
+    /** Protocol extensions offered, one word each, listed after the health line of {@code GET /}. */
     default List<String> capabilities() {
         return List.of();
     }

@@ -37,15 +37,15 @@ import java.util.List;
 import java.util.concurrent.Semaphore;
 
 /**
- * A Jetty 12 server running one {@link Service}: it listens on the {@link ServerOptions}' addresses (HTTPS when
+ * A Jetty 12 server running one {@link StoreProtocol}: it listens on the {@link ServerOptions}' addresses (HTTPS when
  * TLS files are given, with client certificates for mutual TLS), speaks HTTP/1.1 and HTTP/2 (h2 offered by ALPN
  * over TLS; h2c on plain http for clients that ask for it by prior knowledge or {@code Upgrade}), refuses requests
  * without the configured {@code Authorization} value (401, compared in constant time), answers {@code GET /} with a health line, logs
  * each request, and keeps memory bounded: each request runs on a virtual thread, at most
  * {@link ServerOptions#maxConcurrentRequests()} of them work at once, at most
- * {@link ServerOptions#maxConnections()} connections are accepted, and services read bodies with a size limit.
+ * {@link ServerOptions#maxConnections()} connections are accepted, and protocols read bodies with a size limit.
  */
-public final class StoreHttpServer implements Closeable {
+final class JettyServer implements Closeable {
     private final String name;
     private final ServerOptions options;
     private final Server server;
@@ -54,9 +54,9 @@ public final class StoreHttpServer implements Closeable {
 
     /**
      * A server (not started yet) named {@code name} (for the health line, e.g. "chunk-server") running
-     * {@code service}.
+     * {@code protocol}.
      */
-    public StoreHttpServer(String name, ServerOptions options, Service service) throws IOException {
+    JettyServer(String name, ServerOptions options, StoreProtocol protocol) throws IOException {
         this.name = name;
         this.options = options;
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
@@ -82,7 +82,7 @@ public final class StoreHttpServer implements Closeable {
         if (options.requestLog() != null) {
             server.setRequestLog(options.requestLog());
         }
-        server.setHandler(new GracefulHandler(new ServiceHandler(service)));
+        server.setHandler(new GracefulHandler(new ProtocolHandler(protocol)));
     }
 
     /** HTTP/1.1's ALPN protocol id (RFC 7301); the connector finds its factory by name, ignoring case. */
@@ -183,16 +183,16 @@ public final class StoreHttpServer implements Closeable {
         }
     }
 
-    /** Authorization, the health line, the concurrency limit, then the service. */
-    private final class ServiceHandler extends Handler.Abstract {
-        private final Service service;
+    /** Authorization, the health line, the concurrency limit, then the protocol. */
+    private final class ProtocolHandler extends Handler.Abstract {
+        private final StoreProtocol protocol;
         private final Semaphore working = new Semaphore(options.maxConcurrentRequests(), true);
         private final byte[] expected = options.authorization() == null ? null
                 : options.authorization().getBytes(StandardCharsets.UTF_8);
 
-        ServiceHandler(Service service) {
+        ProtocolHandler(StoreProtocol protocol) {
             super(InvocationType.BLOCKING);
-            this.service = service;
+            this.protocol = protocol;
         }
 
         @Override
@@ -238,7 +238,7 @@ public final class StoreHttpServer implements Closeable {
             String method = request.getMethod();
             if (request.getHttpURI().getPath().equals("/") && (method.equals("GET") || method.equals("HEAD"))) {
                 StringBuilder health = new StringBuilder("jcasync " + name);
-                for (String c : service.capabilities()) {
+                for (String c : protocol.capabilities()) {
                     health.append('\n').append(c);
                 }
                 return Reply.text(200, health.toString());
@@ -248,7 +248,7 @@ public final class StoreHttpServer implements Closeable {
 
         private Reply answer(Request request) {
             try {
-                return service.serve(new JettyCall(request));
+                return protocol.serve(new JettyCall(request));
             } catch (HttpStatusException e) {
                 return Reply.text(e.status(), e.getMessage());
             } catch (IOException | RuntimeException e) {
@@ -261,7 +261,7 @@ public final class StoreHttpServer implements Closeable {
             response.setStatus(reply.status());
             reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
             if (reply.status() == 405) {
-                response.getHeaders().put(HttpHeader.ALLOW, service.allowedMethods(request.getHttpURI().getPath(), options.writable()));
+                response.getHeaders().put(HttpHeader.ALLOW, protocol.allowedMethods(request.getHttpURI().getPath(), options.writable()));
             }
             if (reply.body() == null && reply.stream() == null) {
                 response.write(true, ByteBuffer.allocate(0), callback);
@@ -311,7 +311,7 @@ public final class StoreHttpServer implements Closeable {
     }
 
     /**
-     * Reads what is left of a body the service did not read (a refused upload), up to {@link #DRAIN_LIMIT}: the
+     * Reads what is left of a body the protocol did not read (a refused upload), up to {@link #DRAIN_LIMIT}: the
      * client is still sending it and expects the connection (HTTP/1.1) or the stream (HTTP/2) to end normally.
      * False when more is left (an HTTP/1.1 connection is then closed after the reply, and says so; an HTTP/2 stream
      * is reset).
