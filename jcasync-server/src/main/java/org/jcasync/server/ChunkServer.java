@@ -81,18 +81,39 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
     private static final Pattern PACK_FILE = Pattern.compile(Pattern.quote(PACKS) + "([0-9a-f]{64})("
             + Pattern.quote(PackId.PACK_SUFFIX) + "|" + Pattern.quote(PackId.INDEX_SUFFIX) + ")");
 
-    @Override
-    public Reply serve(Call call) throws IOException {
+    /** What a request asks for, from its method and path: a batch, a pack file or a chunk. */
+    private sealed interface Target {
+    }
+
+    private record Batch() implements Target {
+    }
+
+    private record PackFile(String name) implements Target {
+    }
+
+    private record Chunk(ChunkId id) implements Target {
+    }
+
+    /** The target of a request whose method and path can be served, else the refusal (400, 405). */
+    private Target target(Call call) throws HttpStatusException {
         String path = call.rawPath();
         String method = call.method();
         if (path.equals(BATCH)) {
             if (!method.equals("POST")) {
                 throw new HttpStatusException(405, "batch requests are POSTs");
             }
-            return batch(call);
+            return new Batch();
         }
         if (path.startsWith(PACKS)) {
-            return pack(call);
+            Matcher m = PACK_FILE.matcher(path);
+            if (!m.matches()) {
+                throw new HttpStatusException(400, "not a pack path: " + path
+                        + " (expected /packs/<64 hex digits>.capack or .capidx)");
+            }
+            if (!method.equals("GET") && !method.equals("HEAD")) {
+                throw new HttpStatusException(405, "packs are read with GET and HEAD");
+            }
+            return new PackFile(m.group(1) + m.group(2));
         }
         ChunkId id = ChunkPath.parse(path);
         if (id == null) {
@@ -100,36 +121,67 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
                     + " (expected /XXXX/<64 hex digits>.cacnk)");
         }
         return switch (method) {
-            case "GET" -> get(id);
-            case "HEAD" -> store.has(id) ? Reply.status(200) : Reply.status(404);
-            case "PUT" -> put(id, call);
+            case "GET", "HEAD" -> new Chunk(id);
+            case "PUT" -> {
+                if (writable == null) {
+                    throw new HttpStatusException(405, "this chunk-server is read-only (start it with -w to accept "
+                            + "uploads)");
+                }
+                yield new Chunk(id);
+            }
             default -> throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
         };
     }
 
-    /** {@code POST /batch}: the frames of the ids in the body, streamed in order. */
+    @Override
+    public void admit(Call call) throws HttpStatusException {
+        target(call);
+    }
+
+    @Override
+    public long bodyLimit(Call call) {
+        if (call.rawPath().equals(BATCH)) {
+            return BatchReply.MAX_IDS * ChunkId.LENGTH;
+        }
+        return call.method().equals("PUT") ? uploadLimit() : 0;
+    }
+
+    /** The largest upload: a frame of the largest chunk accepted, as zstd may grow it. */
+    private int uploadLimit() {
+        int max = storeOptions.maxChunkSize();
+        return (int) Math.min(Integer.MAX_VALUE - 16, max + (long) max / 128 + 4096);
+    }
+
+    @Override
+    public Reply serve(Call call) throws IOException {
+        return switch (target(call)) {
+            case Batch b -> batch(call);
+            case PackFile p -> pack(p.name(), call);
+            case Chunk c -> switch (call.method()) {
+                case "GET" -> get(c.id());
+                case "HEAD" -> store.has(c.id()) ? Reply.status(200) : Reply.status(404);
+                default -> put(c.id(), call);
+            };
+        };
+    }
+
+    /**
+     * {@code POST /batch}: the frames of the ids in the body, streamed in order; each upstream read takes a turn of
+     * its own, so a client that reads the reply slowly holds none while it is written.
+     */
     private Reply batch(Call call) throws IOException {
-        List<ChunkId> ids = BatchReply.parseIds(call.body(BatchReply.MAX_IDS * ChunkId.LENGTH));
-        return Reply.streamed(200, Reply.OCTETS, -1, null, new BatchReply(ids, id -> {
+        List<ChunkId> ids = BatchReply.parseIds(call.body());
+        return Reply.streamed(200, Reply.OCTETS, -1, null, new BatchReply(ids, id -> call.inTurn(() -> {
             try {
                 return fetches.get(id, () -> store.getStored(id));
             } catch (ChunkMissingException e) {
                 return null;
             }
-        }));
+        })));
     }
 
     /** {@code GET/HEAD /packs/<id>.capack|.capidx}, with ranges. */
-    private Reply pack(Call call) throws IOException {
-        Matcher m = PACK_FILE.matcher(call.rawPath());
-        if (!m.matches()) {
-            throw new HttpStatusException(400, "not a pack path: " + call.rawPath()
-                    + " (expected /packs/<64 hex digits>.capack or .capidx)");
-        }
-        if (!call.method().equals("GET") && !call.method().equals("HEAD")) {
-            throw new HttpStatusException(405, "packs are read with GET and HEAD");
-        }
-        String name = m.group(1) + m.group(2);
+    private Reply pack(String name, Call call) throws IOException {
         if (packStore == null) {
             throw new HttpStatusException(404, "pack " + name + " not found (this chunk-server serves no packs: "
                     + "its first store is not a local directory)");
@@ -147,11 +199,8 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
     }
 
     private Reply put(ChunkId id, Call call) throws IOException {
-        if (writable == null) {
-            throw new HttpStatusException(405, "this chunk-server is read-only (start it with -w to accept uploads)");
-        }
         int max = storeOptions.maxChunkSize();
-        byte[] body = call.body((int) Math.min(Integer.MAX_VALUE - 16, max + (long) max / 128 + 4096));
+        byte[] body = call.body();
         byte[] data;
         try {
             data = Compression.decompress(body, body.length, max);

@@ -52,8 +52,8 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
     }
 
     @Override
-    public Reply serve(Call call) throws IOException {
-        String name = IndexName.of(call.decodedPath());
+    public void admit(Call call) throws HttpStatusException {
+        IndexName.of(call.decodedPath());
         String method = call.method();
         if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("PUT")) {
             throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
@@ -61,6 +61,18 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
         if (method.equals("PUT") && !writable) {
             throw new HttpStatusException(405, "this index-server is read-only (start it with -w to accept uploads)");
         }
+    }
+
+    @Override
+    public long bodyLimit(Call call) {
+        return call.method().equals("PUT") ? maxIndexSize : 0;
+    }
+
+    @Override
+    public Reply serve(Call call) throws IOException {
+        admit(call);
+        String name = IndexName.of(call.decodedPath());
+        String method = call.method();
         Path local = StoreRegistry.localPath(location);
         if (method.equals("HEAD") && local != null) {
             return Files.isRegularFile(local.resolve(name)) ? Reply.status(200) : Reply.status(404);
@@ -119,7 +131,7 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
     }
 
     private Reply put(String name, Call call) throws IOException {
-        byte[] body = call.body(maxIndexSize);
+        byte[] body = call.body();
         try {
             validate(body, name);
         } catch (IOException e) {
