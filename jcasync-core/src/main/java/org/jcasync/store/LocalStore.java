@@ -1,6 +1,7 @@
 package org.jcasync.store;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.io.RegularFile;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,7 +27,9 @@ import java.util.function.Predicate;
 /**
  * casync's local store layout: {@code <root>/<first 4 hex>/<id>.cacnk}, one compressed frame per file, written as
  * {@code <id>.<random>.tmp} (mode 0444) and renamed into place. Uncompressed {@code <root>/<4hex>/<id>} files are
- * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync.
+ * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync. With
+ * {@link StoreOptions#confinedFiles} (servers), chunk files are read only as regular files reached without a symlink
+ * below the root ({@link RegularFile}) and nothing is written through a symlinked directory.
  */
 public final class LocalStore implements PrunableChunkStore {
     /** casync's suffix, overridable with {@code $CASYNC_COMPRESSED_CHUNK_SUFFIX}. */
@@ -65,8 +68,28 @@ public final class LocalStore implements PrunableChunkStore {
     }
 
     private Path rawPath(ChunkId id) {
+        return root.resolve(rawName(id));
+    }
+
+    /**
+     * A file of chunk {@code id} ({@code relative} to the root) read as {@link StoreOptions#confinedFiles} asks; one
+     * larger than {@code limit} bytes is refused before it is read.
+     */
+    private byte[] readConfined(ChunkId id, String relative, long limit) throws IOException {
+        try (RegularFile f = RegularFile.openBelow(root, relative)) {
+            byte[] b = f.readAll(limit);
+            if (b == null) {
+                throw new ChunkInvalidException(id, location(), "its file is larger than any chunk of at most "
+                        + options.maxChunkSize() + " bytes takes (" + limit + ")", null);
+            }
+            return b;
+        }
+    }
+
+    /** The uncompressed chunk's path relative to the root. */
+    private static String rawName(ChunkId id) {
         String hex = id.toHex();
-        return root.resolve(hex.substring(0, 4)).resolve(hex);
+        return hex.substring(0, 4) + "/" + hex;
     }
 
     @Override
@@ -114,7 +137,8 @@ public final class LocalStore implements PrunableChunkStore {
         boolean compressed = true;
         try {
             long limit = frameLimit(options.maxChunkSize());
-            ByteBuffer frame = readTransient(chunkPath(id), limit);
+            ByteBuffer frame = options.confinedFiles() ? ByteBuffer.wrap(readConfined(id, rawName(id) + SUFFIX, limit))
+                    : readTransient(chunkPath(id), limit);
             if (frame == null) {
                 throw new ChunkInvalidException(id, location(), "its file is larger than any compressed chunk of at "
                         + "most " + options.maxChunkSize() + " bytes (" + limit + ")", null);
@@ -127,7 +151,8 @@ public final class LocalStore implements PrunableChunkStore {
                 return null;
             }
             try {
-                stored = Files.readAllBytes(raw);
+                stored = options.confinedFiles() ? readConfined(id, rawName(id), options.maxChunkSize())
+                        : Files.readAllBytes(raw);
                 length = stored.length;
             } catch (NoSuchFileException e2) {
                 if (!Files.isDirectory(root)) {
@@ -138,6 +163,8 @@ public final class LocalStore implements PrunableChunkStore {
             compressed = false;
         } catch (AccessDeniedException e) {
             throw new StoreException(id, "cannot read chunk " + id + " in store " + root + ": permission denied", e);
+        } catch (RegularFile.NotRegularException e) {
+            throw new ChunkInvalidException(id, location(), "its file " + e.getFile() + " " + e.getReason(), e);
         }
         bytesRead.addAndGet(length);
         reads.incrementAndGet();
@@ -222,6 +249,15 @@ public final class LocalStore implements PrunableChunkStore {
 
     @Override
     public boolean has(ChunkId id) {
+        if (options.confinedFiles()) {
+            try {
+                return RegularFile.isRegularBelow(root, rawName(id) + SUFFIX)
+                        || RegularFile.isRegularBelow(root, rawName(id));
+            } catch (IOException e) {
+                // As Files.exists below: a file that cannot be looked at is not there.
+                return false;
+            }
+        }
         return Files.exists(chunkPath(id)) || Files.exists(rawPath(id), LinkOption.NOFOLLOW_LINKS)
                 && !Files.isSymbolicLink(rawPath(id));
     }
@@ -247,10 +283,13 @@ public final class LocalStore implements PrunableChunkStore {
     @Override
     public byte[] getStored(ChunkId id) throws IOException {
         try {
-            byte[] b = Files.readAllBytes(chunkPath(id));
+            byte[] b = options.confinedFiles() ? readConfined(id, rawName(id) + SUFFIX,
+                    frameLimit(options.maxChunkSize())) : Files.readAllBytes(chunkPath(id));
             bytesRead.addAndGet(b.length);
             reads.incrementAndGet();
             return b;
+        } catch (RegularFile.NotRegularException e) {
+            throw new ChunkInvalidException(id, location(), "its file " + e.getFile() + " " + e.getReason(), e);
         } catch (NoSuchFileException e) {
             // casync's uncompressed chunks are handed out compressed, as a chunk file would be.
             return PrunableChunkStore.super.getStored(id);
@@ -267,6 +306,10 @@ public final class LocalStore implements PrunableChunkStore {
     private boolean write(ChunkId id, Path target, ByteBuffer compressed) throws IOException {
         Path dir = target.getParent();
         if (!knownDirs.contains(dir)) {
+            if (options.confinedFiles() && Files.isSymbolicLink(dir)) {
+                throw new StoreException(id, "cannot store chunk " + id + ": " + dir + " is a symbolic link (this "
+                        + "store writes only below its own directory)", null);
+            }
             Files.createDirectories(dir);
             knownDirs.add(dir);
         }

@@ -32,6 +32,7 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
     private final StoreOptions storeOptions;
     private final SingleFlight<ChunkId, byte[]> fetches = new SingleFlight<>();
     private final Path packStore;
+    private final boolean verify;
 
     /**
      * A chunk server (not started) of {@code store}.
@@ -43,15 +44,23 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
      */
     public ChunkServer(ChunkStore store, WritableChunkStore writable, StoreOptions storeOptions,
                        ServerOptions options) throws IOException {
-        this(store, writable, storeOptions, null, options);
+        this(store, writable, storeOptions, null, false, options);
     }
 
     /**
-     * A chunk server (not started) of {@code store} that also serves the packs of the local store directory
-     * {@code packStore} (its {@code packs/} directory), or none when it is null.
+     * A chunk server (not started) of {@code store}.
+     *
+     * @param store where chunks are read from; local stores should be opened with
+     *     {@link StoreOptions#withConfinedFiles()}, so that only the store's own regular files are served
+     * @param writable where uploads go when {@code options.writable()} (usually the same store), else null
+     * @param storeOptions the digest uploads (and with {@code verify} stored chunks) are checked with and the
+     *     largest chunk accepted
+     * @param packStore the local store directory whose {@code packs/} are served, or null for none
+     * @param verify whether each chunk read from {@code store} is decompressed and hashed before it is sent (for
+     *     stores that others can write to; a chunk that is not what its name says is a 500)
      */
     public ChunkServer(ChunkStore store, WritableChunkStore writable, StoreOptions storeOptions, Path packStore,
-                       ServerOptions options) throws IOException {
+                       boolean verify, ServerOptions options) throws IOException {
         if (options.writable() && writable == null) {
             throw new IllegalArgumentException("a writable chunk-server needs a writable store");
         }
@@ -60,6 +69,7 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
         this.writable = options.writable() ? writable : null;
         this.storeOptions = storeOptions;
         this.packStore = packStore;
+        this.verify = verify;
     }
 
     @Override
@@ -173,7 +183,7 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
         List<ChunkId> ids = BatchReply.parseIds(call.body());
         return Reply.streamed(200, Reply.OCTETS, -1, null, new BatchReply(ids, id -> call.inTurn(() -> {
             try {
-                return fetches.get(id, () -> store.getStored(id));
+                return fetch(id);
             } catch (ChunkMissingException e) {
                 return null;
             }
@@ -186,35 +196,56 @@ public final class ChunkServer extends ProtocolServer<ChunkServer> {
             throw new HttpStatusException(404, "pack " + name + " not found (this chunk-server serves no packs: "
                     + "its first store is not a local directory)");
         }
-        return FileReply.of(packStore.resolve(PackId.DIRECTORY).resolve(name), call.header("Range"), Reply.OCTETS,
+        return FileReply.of(packStore, PackId.DIRECTORY + "/" + name, call.header("Range"), Reply.OCTETS,
                 "pack " + name).withHeader("ETag", "\"" + name + "\"");
     }
 
     private Reply get(ChunkId id) throws IOException {
         try {
-            return Reply.octets(fetches.get(id, () -> store.getStored(id)));
+            return Reply.octets(fetch(id));
         } catch (ChunkMissingException e) {
             throw new HttpStatusException(404, "chunk " + id + " not found");
         }
     }
 
+    /**
+     * The stored frame of {@code id}; concurrent requests share one upstream read, and with {@code verify} the frame
+     * is decompressed and hashed once for them all.
+     */
+    private byte[] fetch(ChunkId id) throws IOException {
+        return fetches.get(id, () -> {
+            byte[] frame = store.getStored(id);
+            String problem = verify ? problem(id, frame) : null;
+            if (problem != null) {
+                throw new HttpStatusException(500, "chunk " + id + " is invalid in " + store.location() + ": "
+                        + problem);
+            }
+            return frame;
+        });
+    }
+
     private Reply put(ChunkId id, Call call) throws IOException {
-        int max = storeOptions.maxChunkSize();
         byte[] body = call.body();
-        byte[] data;
-        try {
-            data = Compression.decompress(body, body.length, max);
-        } catch (IOException e) {
-            throw new HttpStatusException(400, "chunk " + id + " refused: not a compressed chunk of at most " + max
-                    + " bytes (" + e.getMessage() + ")");
-        }
-        if (data.length == 0) {
-            throw new HttpStatusException(400, "chunk " + id + " refused: it is empty");
-        }
-        ChunkId actual = ChunkId.of(storeOptions.digest().digestBytes(data, 0, data.length));
-        if (!actual.equals(id)) {
-            throw new HttpStatusException(400, "chunk " + id + " refused: its content is chunk " + actual);
+        String problem = problem(id, body);
+        if (problem != null) {
+            throw new HttpStatusException(400, "chunk " + id + " refused: " + problem);
         }
         return writable.putStored(id, body) ? Reply.text(201, "stored") : Reply.text(200, "already stored");
+    }
+
+    /** What is wrong with {@code frame} as the stored frame of chunk {@code id}, or null when it is that chunk. */
+    private String problem(ChunkId id, byte[] frame) {
+        int max = storeOptions.maxChunkSize();
+        byte[] data;
+        try {
+            data = Compression.decompress(frame, frame.length, max);
+        } catch (IOException e) {
+            return "not a compressed chunk of at most " + max + " bytes (" + e.getMessage() + ")";
+        }
+        if (data.length == 0) {
+            return "it is empty";
+        }
+        ChunkId actual = ChunkId.of(storeOptions.digest().digestBytes(data, 0, data.length));
+        return actual.equals(id) ? null : "its content is chunk " + actual;
     }
 }

@@ -1,6 +1,7 @@
 package org.jcasync.server;
 
 import org.jcasync.index.IndexReader;
+import org.jcasync.io.RegularFile;
 import org.jcasync.pack.ChunkMap;
 import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.TransportOptions;
@@ -75,7 +76,7 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
         String method = call.method();
         Path local = StoreRegistry.localPath(location);
         if (method.equals("HEAD") && local != null) {
-            return Files.isRegularFile(local.resolve(name)) ? Reply.status(200) : Reply.status(404);
+            return RegularFile.isRegularBelow(local, name) ? Reply.status(200) : Reply.status(404);
         }
         try {
             transfers.acquire();
@@ -101,9 +102,15 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
     private Reply get(String name, boolean head) throws IOException {
         byte[] b;
         try {
-            b = registry.readFile(locate(name), transport);
+            b = read(name);
         } catch (NoSuchFileException | FileNotFoundException e) {
             throw new HttpStatusException(404, kind(name) + " " + name + " not found");
+        } catch (RegularFile.NotRegularException e) {
+            throw new HttpStatusException(500, kind(name) + " " + name + " is not served: it " + e.getReason());
+        }
+        if (b == null) {
+            throw new HttpStatusException(500, "stored " + kind(name) + " " + name + " is larger than "
+                    + maxIndexSize + " bytes");
         }
         if (head) {
             return Reply.status(200);
@@ -115,6 +122,20 @@ public final class IndexServer extends ProtocolServer<IndexServer> {
                     + e.getMessage());
         }
         return Reply.octets(b);
+    }
+
+    /**
+     * The file {@code name}: from a local directory only a regular file in it (no symlink, nothing that blocks),
+     * null when larger than the index limit.
+     */
+    private byte[] read(String name) throws IOException {
+        Path local = StoreRegistry.localPath(location);
+        if (local == null) {
+            return registry.readFile(locate(name), transport);
+        }
+        try (RegularFile f = RegularFile.openBelow(local, name)) {
+            return f.readAll(maxIndexSize);
+        }
     }
 
     /** Checks an index file, or a chunk map's magic, size and checksum (its index may not be there yet). */
