@@ -11,15 +11,16 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An HTTP/1.1 connection written byte by byte, as hostile or very simple clients do: requests are sent as the test
- * writes them (a header without its body, half a header line...) and replies are read as they come.
+ * writes them (a header without its body, half a header line...) and replies are read as they come. Shared with the
+ * server benchmarks (jcasync-bench: {@code ./bench serve-load}, {@code serve-attack}).
  */
-final class RawConnection implements AutoCloseable {
+public final class RawConnection implements AutoCloseable {
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
 
     /** Connects to the server at {@code base}; reads wait at most {@code readTimeoutMillis}. */
-    RawConnection(URI base, int readTimeoutMillis) throws IOException {
+    public RawConnection(URI base, int readTimeoutMillis) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress(base.getHost(), base.getPort()), 60_000);
         socket.setSoTimeout(readTimeoutMillis);
@@ -28,24 +29,24 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** Sends {@code text} (US-ASCII) as it is. */
-    RawConnection send(String text) throws IOException {
+    public RawConnection send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Sends {@code bytes} as they are. */
-    RawConnection send(byte[] bytes) throws IOException {
+    public RawConnection send(byte[] bytes) throws IOException {
         out.write(bytes);
         out.flush();
         return this;
     }
 
     /** The header of a request for {@code path}, with {@code moreHeaders} (each ending in CRLF) and the blank line. */
-    static String request(String method, String path, String moreHeaders) {
+    public static String request(String method, String path, String moreHeaders) {
         return method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + moreHeaders + "\r\n";
     }
 
     /** The next reply's status line and header fields, up to the blank line. */
-    String readHead() throws IOException {
+    public String readHead() throws IOException {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int matched = 0;
         while (matched < 4) {
@@ -60,12 +61,12 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** The status code of a reply's head. */
-    static int status(String head) {
+    public static int status(String head) {
         return Integer.parseInt(head.substring(9, 12));
     }
 
     /** The next reply: its status and its body (which must have a Content-Length). */
-    Reply readReply() throws IOException {
+    public Reply readReply() throws IOException {
         String head = readHead();
         long length = -1;
         for (String line : head.split("\r\n")) {
@@ -84,11 +85,11 @@ final class RawConnection implements AutoCloseable {
     }
 
     /** One reply read from the connection. */
-    record Reply(int status, String head, byte[] body) {
+    public record Reply(int status, String head, byte[] body) {
     }
 
     /** Whether the server has closed the connection (end of stream or reset), reading and dropping what comes first. */
-    boolean closedByServer() throws IOException {
+    public boolean closedByServer() throws IOException {
         try {
             while (in.read() >= 0) {
                 // Whatever the server still sends before it closes.
