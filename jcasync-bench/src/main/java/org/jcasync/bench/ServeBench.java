@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -27,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static org.jcasync.bench.BenchSupport.cpu;
 import static org.jcasync.bench.BenchSupport.delete;
@@ -236,10 +238,13 @@ final class ServeBench {
         AtomicLong reconnects = new AtomicLong();
         ConcurrentLinkedQueue<String> firstErrors = new ConcurrentLinkedQueue<>();
         Latencies lat = new Latencies();
-        try (Server server = Server.start(o, work, "-s", dir.toString(), "-w", "--authorization", AUTH)) {
+        Path log = work.resolve("requests.log");
+        try (Server server = Server.start(o, work, "-s", dir.toString(), "-w", "--authorization", AUTH, "--log",
+                log.toString())) {
             long rssStart = server.rssKiB();
             List<long[]> rss = new ArrayList<>();
-            long end = System.nanoTime() + o.seconds * 1_000_000_000L;
+            long start = System.nanoTime();
+            long end = start + o.seconds * 1_000_000_000L;
             AtomicBoolean stop = new AtomicBoolean();
             try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                 List<Future<?>> all = new ArrayList<>();
@@ -271,7 +276,8 @@ final class ServeBench {
                                 if (problem != null) {
                                     errors.incrementAndGet();
                                     if (firstErrors.size() < 5) {
-                                        firstErrors.add(problem);
+                                        firstErrors.add(String.format("at %.1f s: %s", (t0 - start) / 1e9,
+                                                problem));
                                     }
                                 }
                                 if (o.thinkMs > 0) {
@@ -313,11 +319,28 @@ final class ServeBench {
                 b.append(' ').append(s[0]).append(':').append(s[1]);
             }
             b.append('\n');
+            b.append("served, by status (the server's log): ").append(statuses(log)).append('\n');
             for (String e : firstErrors) {
                 b.append("error: ").append(e).append('\n');
             }
             return b.toString();
         }
+    }
+
+    /** Requests of the server's log by method and status, e.g. {@code GET 200: 1,234}. */
+    private static String statuses(Path log) throws IOException {
+        TreeMap<String, Long> n = new TreeMap<>();
+        try (Stream<String> lines = Files.lines(log)) {
+            lines.forEach(l -> {
+                String[] f = l.split(" ");
+                if (f.length > 4) {
+                    n.merge(f[2] + " " + f[4], 1L, Long::sum);
+                }
+            });
+        }
+        StringBuilder b = new StringBuilder();
+        n.forEach((k, v) -> b.append(b.isEmpty() ? "" : ", ").append(k).append(": ").append(String.format("%,d", v)));
+        return b.toString();
     }
 
     /** A GET of a stored chunk; null when its frame came back exact. */

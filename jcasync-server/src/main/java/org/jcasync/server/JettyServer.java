@@ -77,6 +77,9 @@ final class JettyServer implements Closeable {
             c.setHost(a.host().isEmpty() ? null : a.host());
             c.setPort(a.port());
             c.setIdleTimeout(limits.idleTimeout().toMillis());
+            // The kernel's queue of connections not accepted yet (capped by net.core.somaxconn): Java's default of
+            // 50 reset some of 1,000 clients connecting at once, and held few while the connection limit is reached.
+            c.setAcceptQueueSize(limits.maxConnections());
             server.addConnector(c);
             connectors.add(c);
         }

@@ -10,7 +10,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -290,5 +292,20 @@ class SlowClientsTest extends ChunkServerFixture {
                     .send(ids);
         }
         probesAreAnswered(Protocol.HTTP_1_1, base, chunks, null);
+    }
+
+    @Test
+    void theListenQueueHoldsABurstOfNewClients() throws Exception {
+        URI base = start(ServerOptions.loopback());
+        // The kernel's own account of the listening socket (ss: Send-Q is the queue's size), capped by somaxconn.
+        Process ss = new ProcessBuilder("ss", "-lnt", "sport = :" + base.getPort()).redirectErrorStream(true).start();
+        String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(ss.waitFor()).isZero();
+        String[] listen = out.lines().filter(l -> l.startsWith("LISTEN")).findFirst().orElseThrow().split("\\s+");
+        // (readAllLines: Files.readString returns only the first byte of this procfs file.)
+        int somaxconn = Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/core/somaxconn")).getFirst()
+                .trim());
+        assertThat(Integer.parseInt(listen[2])).as(out).isEqualTo(Math.min(somaxconn,
+                ServerLimits.DEFAULT_MAX_CONNECTIONS));
     }
 }
