@@ -313,13 +313,13 @@ final class JettyServer implements Closeable {
          * Sends the refusal of a request whose body was not read, then reads and drops what the client still sends
          * of it for a short while ({@link #LINGER_BYTES}, {@link #LINGER_NANOS}; no turn is held), as a web server's
          * lingering close: an honest client that sends its whole body before it reads the reply gets the reply, not
-         * a reset connection. Closed after the reply (HTTP/1.1) either way; on HTTP/2 a body still coming then ends
-         * with a reset of the stream.
+         * a reset connection. A body that ends meanwhile leaves the connection usable; otherwise Jetty closes it
+         * (HTTP/1.1) or resets the stream (HTTP/2) once the request ends with its body unread.
          */
         private void sendThenDiscardBody(Request request, JettyCall call, Response response, Callback callback,
                                          Reply reply) {
             Callback.Completable written = new Callback.Completable();
-            send(request, call, response, written, reply);
+            send(request, call, response, written, reply, false);
             try {
                 written.get();
             } catch (Exception e) {
@@ -336,13 +336,19 @@ final class JettyServer implements Closeable {
          * resets its stream.
          */
         private void send(Request request, JettyCall call, Response response, Callback callback, Reply reply) {
+            send(request, call, response, callback, reply, true);
+        }
+
+        /** {@link #send}; {@code closing}: say that an HTTP/1.1 connection ends after a reply whose body was unread. */
+        private void send(Request request, JettyCall call, Response response, Callback callback, Reply reply,
+                          boolean closing) {
             response.setStatus(reply.status());
             reply.headers().forEach((k, v) -> response.getHeaders().put(k, v));
             if (reply.status() == 405) {
                 response.getHeaders().put(HttpHeader.ALLOW, protocol.allowedMethods(call.rawPath(),
                         options.writable()));
             }
-            if (call.bodyLeftUnread() && call.http1()) {
+            if (closing && call.bodyLeftUnread() && call.http1()) {
                 response.getHeaders().put(HttpHeader.CONNECTION, "close");
             }
             if (reply.body() == null && reply.stream() == null) {
