@@ -94,7 +94,8 @@ final class ServeBench {
                 case "serve-verify" -> verify(o, work);
                 default -> throw new IllegalArgumentException(verb);
             };
-            String head = "## " + verb + " (" + cpu() + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, load "
+            String head = "## " + verb + " (" + cpu() + ", " + Runtime.getRuntime().availableProcessors()
+                    + " CPUs, load "
                     + Files.readString(Path.of("/proc/loadavg")).trim() + " at the end)\n\n";
             System.out.print(head + report);
             if (o.out != null) {

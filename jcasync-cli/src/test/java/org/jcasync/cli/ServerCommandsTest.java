@@ -63,8 +63,9 @@ class ServerCommandsTest {
     void helpFitsIn80Columns() {
         for (String verb : new String[] {"chunk-server", "index-server"}) {
             StringWriter out = new StringWriter();
-            assertThat(Main.run(new String[] {verb, "--help"}, new PrintWriter(out), new PrintWriter(new StringWriter())))
-                    .isZero();
+            int status = Main.run(new String[] {verb, "--help"}, new PrintWriter(out),
+                    new PrintWriter(new StringWriter()));
+            assertThat(status).isZero();
             assertThat(out.toString()).contains("Usage: jcasync " + verb);
             assertThat(out.toString().lines()).as(verb).allSatisfy(l -> assertThat(l.length()).as(l)
                     .isLessThanOrEqualTo(80));

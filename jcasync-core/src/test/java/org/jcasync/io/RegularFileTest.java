@@ -79,7 +79,8 @@ class RegularFileTest {
         assertThat(mkfifo.waitFor()).isZero();
         // Without O_NONBLOCK this open would wait for a writer for ever.
         assertThatThrownBy(() -> RegularFile.openBelow(store, "ab12/fifo"))
-                .isInstanceOf(RegularFile.NotRegularException.class).hasMessageEndingWith("is a FIFO, not a regular file");
+                .isInstanceOf(RegularFile.NotRegularException.class)
+                .hasMessageEndingWith("is a FIFO, not a regular file");
         assertThatThrownBy(() -> RegularFile.openBelow(store, "ab12"))
                 .isInstanceOf(RegularFile.NotRegularException.class).hasMessageContaining("a directory");
         assertThatThrownBy(() -> RegularFile.openBelow(Path.of("/dev"), "null"))

@@ -69,8 +69,8 @@ final class JettyServer implements Closeable {
         // Jetty reuses header fields of earlier requests on a connection when they match ignoring case: an
         // Authorization value differing only in case would then be taken for the earlier one.
         http.setHeaderCacheCaseSensitive(true);
-        SslContextFactory.Server ssl = options.tls() == null ? null : sslContextFactory(options.tls());
         http.setRequestHeaderSize(MAX_HEADER_SIZE);
+        SslContextFactory.Server ssl = options.tls() == null ? null : sslContextFactory(options.tls());
         ServerLimits limits = options.limits();
         for (ListenAddress a : options.listen()) {
             ServerConnector c = new ServerConnector(server, 1, 1, protocols(http, ssl, limits));
@@ -109,8 +109,9 @@ final class JettyServer implements Closeable {
 
     /**
      * The protocols of one connector. Over TLS: ALPN offers h2, then http/1.1 (also taken when the client names no
-     * protocol; a client offering only others is refused in the handshake). Plain: HTTP/1.1, which hands a connection over to h2c when it opens with the HTTP/2 preface or a
-     * request asks for {@code Upgrade: h2c}; other HTTP/1.1 clients see no difference.
+     * protocol; a client offering only others is refused in the handshake). Plain: HTTP/1.1, which hands a
+     * connection over to h2c when it opens with the HTTP/2 preface or a request asks for {@code Upgrade: h2c}; other
+     * HTTP/1.1 clients see no difference. HTTP/2 gets the stream limits ({@link #limited}).
      */
     private static ConnectionFactory[] protocols(HttpConfiguration http, SslContextFactory.Server ssl,
                                                  ServerLimits limits) {
@@ -289,7 +290,8 @@ final class JettyServer implements Closeable {
                 if (limit > 0 && call.hasBody()) {
                     long share = call.declaredLength() >= 0 ? call.declaredLength() : limit;
                     long deadline = System.nanoTime() + limits.bodyDeadlineNanos(share);
-                    try (Turns.Turn ignored = bodyMemory.take((int) Math.min(Integer.MAX_VALUE, (share + 1023) >> 10))) {
+                    int kib = (int) Math.min(Integer.MAX_VALUE, (share + 1023) >> 10);
+                    try (Turns.Turn ignored = bodyMemory.take(kib)) {
                         call.receiveBody(limit, deadline);
                         return serve(call);
                     }

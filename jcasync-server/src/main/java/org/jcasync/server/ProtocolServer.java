@@ -6,8 +6,8 @@ import java.net.URI;
 import java.util.List;
 
 /**
- * A server speaking one {@link StoreProtocol} on its own Jetty server ({@code JettyServer}): what the chunk server and the index
- * server share about starting, asking where they listen, waiting and stopping.
+ * A server speaking one {@link StoreProtocol} on its own Jetty server ({@code JettyServer}): what the chunk server
+ * and the index server share about starting, asking where they listen, waiting and stopping.
  *
  * @param <S> the concrete server, which {@link #start} returns
  */
