@@ -83,11 +83,9 @@ final class JettyServer implements Closeable {
             server.addConnector(c);
             connectors.add(c);
         }
-        NetworkConnectionLimit connectionLimit = new NetworkConnectionLimit(limits.maxConnections(), server);
-        // Once the limit is reached, idle connections make room sooner.
-        connectionLimit.setEndPointIdleTimeout(limits.crowdedIdleTimeout().toMillis());
-        server.addBean(connectionLimit);
-        server.addBean(new HeaderDeadline(connectors, limits.headerTimeout()));
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), server));
+        // Slow request headers, and idle connections while the limit is reached, are closed by this watch.
+        server.addBean(new ConnectionWatch(connectors, limits));
         if (options.requestLog() != null) {
             server.setRequestLog(options.requestLog());
         }

@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param maxWaiting requests waiting for a turn at once; more are answered 503 at once
  * @param turnWait how long a request waits for a turn (or for body memory) before it is answered 503
  * @param idleTimeout a connection (or HTTP/2 stream) on which nothing is read or written for this long is closed
- * @param crowdedIdleTimeout the idle timeout while {@link #maxConnections} are open
+ * @param crowdedIdleTimeout while {@link #maxConnections} are open, a connection idle between requests for this long
+ *     is closed
  * @param headerTimeout a request header must arrive whole within this time from its first byte
  * @param bodyTimeout a request body must arrive within this time plus one second per {@link #minBodyRate} bytes
  * @param minBodyRate bytes per second a request body must arrive at, on average, once {@link #bodyTimeout} has passed

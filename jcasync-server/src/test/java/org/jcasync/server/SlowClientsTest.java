@@ -232,9 +232,10 @@ class SlowClientsTest extends ChunkServerFixture {
     @Test
     void idleConnectionsMakeRoomOnceTheConnectionLimitIsReached() throws Exception {
         List<TestChunks> chunks = chunks();
-        URI base = start(ServerOptions.loopback().withLimits(ServerLimits.DEFAULT.withMaxConnections(40)));
+        // Two and a half times as many idle clients as connections: the probes wait behind them in the listen queue.
+        URI base = start(ServerOptions.loopback().withLimits(ServerLimits.DEFAULT.withMaxConnections(20)));
         List<RawConnection> idle = new ArrayList<>();
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 50; i++) {
             RawConnection c = new RawConnection(base, 30_000);
             hostile.add(c);
             idle.add(c);
