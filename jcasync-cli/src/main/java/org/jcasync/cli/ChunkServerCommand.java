@@ -23,19 +23,22 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 /** {@code chunk-server}: serve chunk stores over HTTP(S), as desync's chunk-server. */
-@Command(name = "chunk-server", sortOptions = false, usageHelpWidth = 100,
+@Command(name = "chunk-server", sortOptions = false, usageHelpWidth = 80,
         description = {"Serve chunk stores over HTTP(S), as desync's chunk-server.",
-                "GET/HEAD/PUT /XXXX/<id>.cacnk, the layout casync's and desync's HTTP clients read",
-                "(e.g. casync extract --store=http://HOST:PORT/ ...).",
-                "Chunks are looked up in each -s store in turn (any location jcasync reads: a directory,",
-                "file://, other schemes of installed modules; A|B is a failover group), through the -c cache",
-                "when given; concurrent requests for one chunk share one upstream read. Chunks are sent as",
-                "stored (compressed). With -w, uploads are accepted into the single -s store once they",
-                "decompress to the chunk their path names. Prints 'jcasync chunk-server listening on URL' on",
-                "standard error when ready and serves until SIGTERM or SIGINT. GET / answers a health line",
-                "and the extensions offered. For jcasync clients: POST /batch answers many chunks in one",
-                "streamed reply, and GET/HEAD /packs/<id>.capack|.capidx serves the packs of the first -s store",
-                "(when it is a local directory) with range requests (see docs/packs.md)."})
+                "GET/HEAD/PUT /XXXX/<id>.cacnk, the layout casync's and desync's HTTP clients",
+                "read (e.g. casync extract --store=http://HOST:PORT/ ...).",
+                "Chunks are looked up in each -s store in turn (any location jcasync reads:",
+                "a directory, file://, other schemes of installed modules; A|B is a failover",
+                "group), through the -c cache when given; concurrent requests for one chunk",
+                "share one upstream read. Chunks are sent as stored (compressed); only regular",
+                "files inside a local store are served (no symlinks, FIFOs or devices). With",
+                "-w, uploads are accepted into the single -s store once they decompress to",
+                "the chunk their path names. Prints 'jcasync chunk-server listening on URL'",
+                "on standard error when ready and serves until SIGTERM or SIGINT. GET /",
+                "answers a health line and the extensions offered. For jcasync clients:",
+                "POST /batch answers many chunks in one streamed reply, and GET/HEAD",
+                "/packs/<id>.capack|.capidx serves the packs of the first -s store (when it",
+                "is a local directory) with range requests (see docs/packs.md)."})
 final class ChunkServerCommand implements Callable<Integer> {
     @Mixin
     ServerCommandOptions server;
@@ -45,7 +48,8 @@ final class ChunkServerCommand implements Callable<Integer> {
     List<String> stores = new ArrayList<>();
 
     @Option(names = {"-c", "--cache"}, paramLabel = "DIR",
-            description = "Local store keeping every chunk fetched from the upstreams (not with -w)")
+            description = "Local store keeping every chunk fetched from the upstreams "
+                    + "(not with -w)")
     String cache;
 
     @Option(names = "--digest", paramLabel = "DIGEST",
@@ -55,6 +59,11 @@ final class ChunkServerCommand implements Callable<Integer> {
     @Option(names = "--max-chunk-size", paramLabel = "SIZE",
             description = "Largest uncompressed chunk accepted in an upload (default: 8M)")
     String maxChunkSize;
+
+    @Option(names = "--verify",
+            description = "Decompress and hash each chunk before sending it (for stores "
+                    + "others can write to; costs CPU, see docs/reliability.md)")
+    boolean verify;
 
     /** The store whose packs are served: the first one, when it is a local directory (not a failover group). */
     private Path packStore() {
@@ -85,7 +94,8 @@ final class ChunkServerCommand implements Callable<Integer> {
         if (max < 1 || max > ChunkerParams.LIMIT_MAX) {
             throw new UserException("--max-chunk-size must be between 1 and " + ChunkerParams.LIMIT_MAX);
         }
-        StoreOptions so = new StoreOptions(d, (int) max, Compression.ZSTD);
+        // Only the stores' own regular files are served: no symlink out of a store, no FIFO that hangs a request.
+        StoreOptions so = new StoreOptions(d, (int) max, Compression.ZSTD).withConfinedFiles();
         var options = server.serverOptions(null);
         StoreStack upstreams = StoreStack.builder().store(stores.getFirst())
                 .extraStores(stores.subList(1, stores.size())).cache(cache);
@@ -102,7 +112,7 @@ final class ChunkServerCommand implements Callable<Integer> {
             upstream = upstreams.open(so);
         }
         RequestLogger log = server.openLog();
-        ChunkServer cs = new ChunkServer(upstream, writable, so, packStore(), options.withRequestLog(log));
+        ChunkServer cs = new ChunkServer(upstream, writable, so, packStore(), verify, options.withRequestLog(log));
         return ServerCommandOptions.serveUntilStopped("chunk-server", cs, upstream, log);
     }
 }

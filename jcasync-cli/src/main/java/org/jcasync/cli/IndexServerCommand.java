@@ -11,15 +11,17 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 /** {@code index-server}: serve index files over HTTP(S), as desync's index-server. */
-@Command(name = "index-server", sortOptions = false, usageHelpWidth = 100,
+@Command(name = "index-server", sortOptions = false, usageHelpWidth = 80,
         description = {"Serve index files over HTTP(S), as desync's index-server.",
                 "The .caibx/.caidx files of one directory (or other location jcasync reads):",
                 "GET/HEAD/PUT /NAME, where NAME is the last path segment (e.g.",
-                "casync extract http://HOST:PORT/v1.caibx OUT), and the .camap chunk maps beside them",
-                "(NAME.caibx.camap). Files are checked to be valid indexes (maps: magic, size, checksum) before",
-                "they are sent; with -w, uploads that are valid replace the file atomically (else 415).",
-                "Prints 'jcasync index-server listening on URL' on standard error when ready and serves until",
-                "SIGTERM or SIGINT. GET / answers a health line."})
+                "casync extract http://HOST:PORT/v1.caibx OUT), and the .camap chunk maps",
+                "beside them (NAME.caibx.camap). Files are checked to be valid indexes (maps:",
+                "magic, size, checksum) before they are sent; only regular files in a local",
+                "directory are (no symlinks, FIFOs or devices). With -w, uploads that are",
+                "valid replace the file atomically (else 415). Prints 'jcasync index-server",
+                "listening on URL' on standard error when ready and serves until SIGTERM or",
+                "SIGINT. GET / answers a health line."})
 final class IndexServerCommand implements Callable<Integer> {
     @Mixin
     ServerCommandOptions server;

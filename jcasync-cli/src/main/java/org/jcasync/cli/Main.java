@@ -109,7 +109,7 @@ public final class Main implements Runnable {
      */
     static final Set<String> FLAGS = Set.of("-v", "--verbose", "-n", "--dry-run", "-h", "--help", "--version",
             "--in-place", "--print-stats", "--no-progress", "-c", "--cache-auto", "--trust-any-cert", "-w",
-            "--writable", "--writeable", "--mutual-tls");
+            "--writable", "--writeable", "--mutual-tls", "--verify");
 
     /**
      * casync takes its options before or after the verb; picocli wants a subcommand's options after it. Moves the

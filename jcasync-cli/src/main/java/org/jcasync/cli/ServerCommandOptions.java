@@ -2,8 +2,9 @@ package org.jcasync.cli;
 
 import org.jcasync.server.ListenAddress;
 import org.jcasync.server.RequestLogger;
+import org.jcasync.server.ServerLimits;
 import org.jcasync.server.ServerOptions;
-import org.jcasync.server.StoreServer;
+import org.jcasync.server.ProtocolServer;
 import org.jcasync.server.TlsFiles;
 import picocli.CommandLine.Option;
 
@@ -56,8 +57,8 @@ final class ServerCommandOptions {
 
     @Option(names = "--max-requests", paramLabel = "N",
             description = "Requests worked on at once; more wait their turn (default: "
-                    + ServerOptions.DEFAULT_MAX_REQUESTS + ")")
-    int maxRequests = ServerOptions.DEFAULT_MAX_REQUESTS;
+                    + ServerLimits.DEFAULT_MAX_REQUESTS + ")")
+    int maxRequests = ServerLimits.DEFAULT_MAX_REQUESTS;
 
     /** The server options; {@code requestLog} is the opened {@link #log}, or null. */
     ServerOptions serverOptions(RequestLogger requestLog) {
@@ -89,7 +90,7 @@ final class ServerCommandOptions {
         }
         return new ServerOptions(addresses, writable, authorization(),
                 cert == null ? null : new TlsFiles(cert, key, mutualTls ? clientCa : null), requestLog,
-                maxRequests, ServerOptions.DEFAULT_MAX_CONNECTIONS);
+                ServerLimits.DEFAULT.withMaxRequests(maxRequests));
     }
 
     private String authorization() {
@@ -111,7 +112,7 @@ final class ServerCommandOptions {
      * Starts {@code server}, says where it listens on one line of standard error, and serves until the process is
      * told to stop (SIGTERM, SIGINT): then the server stops cleanly (requests in progress get a few seconds).
      */
-    static int serveUntilStopped(String verb, StoreServer server, AutoCloseable... alsoClose) throws IOException {
+    static int serveUntilStopped(String verb, ProtocolServer<?> server, AutoCloseable... alsoClose) throws IOException {
         Thread hook = new Thread(() -> {
             server.close();
             for (AutoCloseable c : alsoClose) {

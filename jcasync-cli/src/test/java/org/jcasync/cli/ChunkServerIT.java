@@ -11,6 +11,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -200,5 +202,59 @@ class ChunkServerIT {
             assertThat(chunks.stop()).isEqualTo(143);
             assertThat(chunks.stderr().toString()).doesNotContain("Exception");
         }
+    }
+
+    /**
+     * The servers serve only the regular files of their stores: a chunk or index that is a symlink out of it (or a
+     * FIFO) is a 500, never its target's bytes nor a hung request; with --verify a chunk file holding another chunk's
+     * frame is refused too.
+     */
+    @Test
+    void onlyTheStoresOwnRegularFilesAreServed(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("indexes"));
+        jcasync(dir, "make", "--store=store.castr", "indexes/x.caibx", blob.toString()).ok();
+        Files.writeString(dir.resolve("shadow"), "root:secret-hash:19000::::::\n");
+        List<String> chunkFiles = List.copyOf(ItFiles.chunkFiles(dir.resolve("store.castr")));
+        Path linked = dir.resolve("store.castr").resolve(chunkFiles.get(0));
+        Path fifo = dir.resolve("store.castr").resolve(chunkFiles.get(1));
+        Path swapped = dir.resolve("store.castr").resolve(chunkFiles.get(2));
+        Files.delete(linked);
+        Files.createSymbolicLink(linked, dir.resolve("shadow"));
+        Files.delete(fifo);
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Files.copy(dir.resolve("store.castr").resolve(chunkFiles.get(3)), swapped,
+                StandardCopyOption.REPLACE_EXISTING);
+        Files.createSymbolicLink(dir.resolve("indexes/y.caibx"), dir.resolve("shadow"));
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        try (Tools.Running chunks = startJcasync(dir, "chunk-server", "-s", "store.castr", "-l", "127.0.0.1:0");
+             Tools.Running verifying = startJcasync(dir, "chunk-server", "-s", "store.castr", "--verify", "-l",
+                     "127.0.0.1:0");
+             Tools.Running indexes = startJcasync(dir, "index-server", "-s", "indexes", "-l", "127.0.0.1:0")) {
+            for (Path p : List.of(linked, fifo)) {
+                HttpResponse<String> r = client.send(get(chunks.url().resolve(
+                        dir.resolve("store.castr").relativize(p).toString())),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).as(p.toString()).isEqualTo(500);
+                assertThat(r.body()).contains("not a regular file").doesNotContain("secret-hash");
+            }
+            URI swappedUrl = URI.create(chunkFiles.get(2));
+            assertThat(client.send(get(chunks.url().resolve(swappedUrl)),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+            HttpResponse<String> v = client.send(get(verifying.url().resolve(swappedUrl)),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(v.statusCode()).isEqualTo(500);
+            assertThat(v.body()).contains("is invalid").contains("its content is chunk");
+            HttpResponse<String> y = client.send(get(indexes.url().resolve("y.caibx")),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(y.statusCode()).isEqualTo(500);
+            assertThat(y.body()).doesNotContain("secret-hash");
+            assertThat(client.send(get(indexes.url().resolve("x.caibx")),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(200);
+        }
+    }
+
+    /** A GET that waits at most 30 s (a server hanging on a FIFO would fail the test, not hang it). */
+    private static HttpRequest get(URI u) {
+        return HttpRequest.newBuilder(u).timeout(Duration.ofSeconds(30)).build();
     }
 }

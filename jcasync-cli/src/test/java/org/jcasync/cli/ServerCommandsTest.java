@@ -58,4 +58,17 @@ class ServerCommandsTest {
             assertThat(err.toString()).startsWith("jcasync: --").hasLineCount(1);
         }
     }
+
+    @Test
+    void helpFitsIn80Columns() {
+        for (String verb : new String[] {"chunk-server", "index-server"}) {
+            StringWriter out = new StringWriter();
+            int status = Main.run(new String[] {verb, "--help"}, new PrintWriter(out),
+                    new PrintWriter(new StringWriter()));
+            assertThat(status).isZero();
+            assertThat(out.toString()).contains("Usage: jcasync " + verb);
+            assertThat(out.toString().lines()).as(verb).allSatisfy(l -> assertThat(l.length()).as(l)
+                    .isLessThanOrEqualTo(80));
+        }
+    }
 }

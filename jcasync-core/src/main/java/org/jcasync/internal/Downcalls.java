@@ -41,9 +41,12 @@ public final class Downcalls {
             JAVA_LONG, JAVA_LONG, JAVA_LONG);
     private static final FunctionDescriptor ARRAY = FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, ADDRESS,
             JAVA_LONG, JAVA_LONG);
-    /** A capture area per thread for calls whose errno nobody reads. */
+    /**
+     * A capture area per thread for calls whose errno nobody reads; freed with its thread (an automatic arena): the
+     * servers make such calls (digests) from a new virtual thread per request.
+     */
     private static final ThreadLocal<MemorySegment> SPARE_CAPTURE = ThreadLocal.withInitial(
-            () -> Arena.global().allocate(CAPTURE_LAYOUT));
+            () -> Arena.ofAuto().allocate(CAPTURE_LAYOUT));
 
     private Downcalls() {
     }

@@ -9,10 +9,14 @@ import org.tukaani.xz.XZOutputStream;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -29,9 +33,47 @@ public enum Compression {
     /** gzip (deflate). */
     GZIP;
 
-    private static final ThreadLocal<ZstdCompressCtx> ZSTD_C = ThreadLocal.withInitial(
-            () -> new ZstdCompressCtx().setLevel(3));
-    private static final ThreadLocal<ZstdDecompressCtx> ZSTD_D = ThreadLocal.withInitial(ZstdDecompressCtx::new);
+    private static final Contexts<ZstdCompressCtx> ZSTD_C = new Contexts<>(() -> new ZstdCompressCtx().setLevel(3));
+    private static final Contexts<ZstdDecompressCtx> ZSTD_D = new Contexts<>(ZstdDecompressCtx::new);
+
+    /**
+     * zstd contexts for reuse, each taken for one call and given back. Not thread-locals: zstd-jni frees a context's
+     * native memory only when it is closed, and the servers run each request on a new virtual thread, whose
+     * thread-local context would never be (the chunk-server's RSS grew by about 30 KB per upload). At most
+     * {@link #KEPT} are kept; more are closed when given back.
+     */
+    private static final class Contexts<T extends Closeable> {
+        private static final int KEPT = 4 * Runtime.getRuntime().availableProcessors() + 16;
+        private final ConcurrentLinkedDeque<T> free = new ConcurrentLinkedDeque<>();
+        private final AtomicInteger kept = new AtomicInteger();
+        private final Supplier<T> make;
+
+        Contexts(Supplier<T> make) {
+            this.make = make;
+        }
+
+        T take() {
+            T t = free.pollFirst();
+            if (t == null) {
+                return make.get();
+            }
+            kept.decrementAndGet();
+            return t;
+        }
+
+        void give(T t) {
+            if (kept.incrementAndGet() <= KEPT) {
+                free.offerFirst(t);
+                return;
+            }
+            kept.decrementAndGet();
+            try {
+                t.close();
+            } catch (IOException e) {
+                // Native memory of a context is freed whatever close reports.
+            }
+        }
+    }
 
     /** Parses casync's {@code --compression=}: zstd, xz, gzip or default. */
     public static Compression parse(String name) {
@@ -66,7 +108,22 @@ public enum Compression {
     }
 
     private static int zstdInto(byte[] out, byte[] data, int off, int len) {
-        return ZSTD_C.get().compressByteArray(out, 0, out.length, data, off, len);
+        ZstdCompressCtx c = ZSTD_C.take();
+        try {
+            return c.compressByteArray(out, 0, out.length, data, off, len);
+        } finally {
+            ZSTD_C.give(c);
+        }
+    }
+
+    /** Decompresses {@code src[0, len)} into {@code out[0, max)} with a pooled context; the bytes produced. */
+    private static int zstdInto(byte[] out, int max, byte[] src, int len) {
+        ZstdDecompressCtx d = ZSTD_D.take();
+        try {
+            return d.decompressByteArray(out, 0, max, src, 0, len);
+        } finally {
+            ZSTD_D.give(d);
+        }
     }
 
     /** Compresses {@code data[off, off+len)} into a new array. */
@@ -193,7 +250,7 @@ public enum Compression {
                 SCRATCH.set(scratch);
             }
             try {
-                int n = ZSTD_D.get().decompressByteArray(scratch, 0, max, src, 0, len);
+                int n = zstdInto(scratch, max, src, len);
                 return Arrays.copyOf(scratch, n);
             } catch (RuntimeException e) {
                 String m = String.valueOf(e.getMessage());
@@ -209,7 +266,7 @@ public enum Compression {
         for (int size = first; ; size = max) {
             byte[] out = new byte[size];
             try {
-                int n = ZSTD_D.get().decompressByteArray(out, 0, out.length, src, 0, len);
+                int n = zstdInto(out, out.length, src, len);
                 return n == out.length ? out : Arrays.copyOf(out, n);
             } catch (RuntimeException e) {
                 String m = String.valueOf(e.getMessage());

@@ -32,7 +32,9 @@ import java.util.function.Predicate;
 /**
  * casync's local store layout: {@code <root>/<first 4 hex>/<id>.cacnk}, one compressed frame per file, written as
  * {@code <id>.<random>.tmp} (mode 0444) and renamed into place. Uncompressed {@code <root>/<4hex>/<id>} files are
- * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync.
+ * read too; such a file that is a symlink to /dev/null marks a chunk as missing, as in casync. With
+ * {@link StoreOptions#confinedFiles} (servers), chunk files are read only as regular files reached without a symlink
+ * below the root ({@link RegularFile}) and nothing is written through a symlinked directory.
  */
 public final class LocalStore implements PrunableChunkStore, LockableStore {
     /** casync's suffix, overridable with {@code $CASYNC_COMPRESSED_CHUNK_SUFFIX}. */
@@ -82,8 +84,28 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
     }
 
     private Path rawPath(ChunkId id) {
+        return root.resolve(rawName(id));
+    }
+
+    /**
+     * A file of chunk {@code id} ({@code relative} to the root) read as {@link StoreOptions#confinedFiles} asks; one
+     * larger than {@code limit} bytes is refused before it is read.
+     */
+    private byte[] readConfined(ChunkId id, String relative, long limit) throws IOException {
+        try (RegularFile f = RegularFile.openBelow(root, relative)) {
+            byte[] b = f.readAll(limit);
+            if (b == null) {
+                throw new ChunkInvalidException(id, location(), "its file is larger than any chunk of at most "
+                        + options.maxChunkSize() + " bytes takes (" + limit + ")", null);
+            }
+            return b;
+        }
+    }
+
+    /** The uncompressed chunk's path relative to the root. */
+    private static String rawName(ChunkId id) {
         String hex = id.toHex();
-        return root.resolve(hex.substring(0, 4)).resolve(hex);
+        return hex.substring(0, 4) + "/" + hex;
     }
 
     @Override
@@ -131,7 +153,8 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
         boolean compressed = true;
         try {
             long limit = frameLimit(options.maxChunkSize());
-            ByteBuffer frame = readTransient(chunkPath(id), limit);
+            ByteBuffer frame = options.confinedFiles() ? ByteBuffer.wrap(readConfined(id, rawName(id) + SUFFIX, limit))
+                    : readTransient(chunkPath(id), limit);
             if (frame == null) {
                 throw new ChunkInvalidException(id, location(), "its file is larger than any compressed chunk of at "
                         + "most " + options.maxChunkSize() + " bytes (" + limit + ")", null);
@@ -144,7 +167,8 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
                 return null;
             }
             try {
-                stored = readSmallFile(raw, options.maxChunkSize());
+                stored = options.confinedFiles() ? readConfined(id, rawName(id), options.maxChunkSize())
+                        : readSmallFile(raw, options.maxChunkSize());
                 if (stored == null) {
                     throw new ChunkInvalidException(id, location(), "its file is larger than the maximum chunk size "
                             + options.maxChunkSize(), null);
@@ -251,6 +275,15 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
 
     @Override
     public boolean has(ChunkId id) {
+        if (options.confinedFiles()) {
+            try {
+                return RegularFile.isRegularBelow(root, rawName(id) + SUFFIX)
+                        || RegularFile.isRegularBelow(root, rawName(id));
+            } catch (IOException e) {
+                // As Files.exists below: a file that cannot be looked at is not there.
+                return false;
+            }
+        }
         return Files.exists(chunkPath(id)) || Files.exists(rawPath(id), LinkOption.NOFOLLOW_LINKS)
                 && !Files.isSymbolicLink(rawPath(id));
     }
@@ -322,7 +355,8 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
     @Override
     public byte[] getStored(ChunkId id) throws IOException {
         try {
-            byte[] b = readSmallFile(chunkPath(id), frameLimit(options.maxChunkSize()));
+            byte[] b = options.confinedFiles() ? readConfined(id, rawName(id) + SUFFIX,
+                    frameLimit(options.maxChunkSize())) : readSmallFile(chunkPath(id), frameLimit(options.maxChunkSize()));
             if (b == null) {
                 throw new ChunkInvalidException(id, location(), "its file is larger than any compressed chunk of at "
                         + "most " + options.maxChunkSize() + " bytes", null);
@@ -362,6 +396,10 @@ public final class LocalStore implements PrunableChunkStore, LockableStore {
     private boolean writeChunkFile(ChunkId id, Path target, ByteBuffer compressed) throws IOException {
         Path dir = target.getParent();
         if (!knownDirs.contains(dir)) {
+            if (options.confinedFiles() && Files.isSymbolicLink(dir)) {
+                throw new StoreException(id, "cannot store chunk " + id + ": " + dir + " is a symbolic link (this "
+                        + "store writes only below its own directory)", null);
+            }
             Files.createDirectories(dir);
             knownDirs.add(dir);
         }

@@ -121,7 +121,7 @@ class Http2StoreTest {
         PackFixture fixture = new PackFixture(dir);
         Packer.IndexFile v1 = fixture.make("v1", TestData.random(71, 1_500_000));
         PackId pack = new Packer(fixture.store()).pack(List.of(v1), false).pack().pack();
-        server = new ChunkServer(fixture.store(), null, StoreOptions.DEFAULT, fixture.store().root(),
+        server = new ChunkServer(fixture.store(), null, StoreOptions.DEFAULT, fixture.store().root(), false,
                 ServerOptions.loopback().withTls(tls)).start();
         TransportOptions t = TestKeys.trusting(dir, null);
         byte[] file = Files.readAllBytes(fixture.store().root().resolve(pack.packPath()));

@@ -58,7 +58,7 @@ class HttpRangeSourceTest {
 
     @TempDir
     Path dir;
-    StoreServer server;
+    StaticWebServer server;
     PackFixture fixture;
     Packer.IndexFile v1;
     Packer.IndexFile v2;
@@ -87,7 +87,7 @@ class HttpRangeSourceTest {
                 chunks.put(f.index().id(i), fixture.store().get(f.index().id(i)));
             }
         }
-        server = StoreServer.start(dir);
+        server = StaticWebServer.start(dir);
     }
 
     @AfterEach
@@ -175,7 +175,7 @@ class HttpRangeSourceTest {
     }
 
     /** A handler for pack files: parses the Range header and lets {@code replier} answer; no header: 200. */
-    StoreServer.Fault ranges(Replier replier) {
+    StaticWebServer.Fault ranges(Replier replier) {
         return (request, response, callback, content) -> {
             if (content == null) {
                 return false;
@@ -480,7 +480,7 @@ class HttpRangeSourceTest {
     @Test
     void aReplyCutOnceIsAskedForAgain() throws Exception {
         server.handler(".capack", ranges(correct()));
-        server.fault(".capack", ranges(cutInPart()), StoreServer.truncated());
+        server.fault(".capack", ranges(cutInPart()), StaticWebServer.truncated());
         try (HttpRangeSource src = source()) {
             readAndCheck(src, pack1, spread(pack1));
         }
@@ -531,7 +531,7 @@ class HttpRangeSourceTest {
     @Test
     void otherClientErrorsAreClearAndNotRetried() throws Exception {
         for (int status : List.of(416, 403, 400)) {
-            server.handler(".capack", StoreServer.status(status));
+            server.handler(".capack", StaticWebServer.status(status));
             int before = server.requests(".capack");
             try (HttpRangeSource src = source()) {
                 assertThatThrownBy(() -> read(src, pack1, spread(pack1))).isInstanceOf(IOException.class)

@@ -45,7 +45,7 @@ class HttpStoreTest {
 
     @TempDir
     Path dir;
-    StoreServer server;
+    StaticWebServer server;
     final List<ChunkId> ids = new ArrayList<>();
     final Map<ChunkId, byte[]> chunks = new HashMap<>();
     LocalStore local;
@@ -66,7 +66,7 @@ class HttpStoreTest {
             ids.add(id);
             chunks.put(id, d);
         }
-        server = StoreServer.start(dir);
+        server = StaticWebServer.start(dir);
     }
 
     @AfterEach
@@ -149,7 +149,7 @@ class HttpStoreTest {
 
     @Test
     void goneIsMissingToo() throws Exception {
-        server.fault(path(ids.get(2)), StoreServer.status(410));
+        server.fault(path(ids.get(2)), StaticWebServer.status(410));
         try (HttpStore s = open(FAST)) {
             assertThat(s.getAll(List.of(ids.get(2)))[0]).isNull();
         }
@@ -158,7 +158,7 @@ class HttpStoreTest {
     @Test
     void serverErrorsAreRetried() throws Exception {
         ChunkId id = ids.get(4);
-        server.fault(path(id), StoreServer.status(500), StoreServer.status(503));
+        server.fault(path(id), StaticWebServer.status(500), StaticWebServer.status(503));
         try (HttpStore s = open(FAST)) {
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
             assertThat(server.requests(path(id))).isEqualTo(3);
@@ -171,7 +171,7 @@ class HttpStoreTest {
     void persistentErrorEndsInOneLineAfterTheRetries() throws Exception {
         ChunkId id = ids.get(5);
         for (int i = 0; i < 10; i++) {
-            server.fault(path(id), StoreServer.status(503));
+            server.fault(path(id), StaticWebServer.status(503));
         }
         try (HttpStore s = open(FAST)) {
             assertThatThrownBy(() -> s.getAll(List.of(ids.get(0), id))).isInstanceOf(StoreException.class)
@@ -184,7 +184,7 @@ class HttpStoreTest {
     @Test
     void otherClientErrorsAreNotRetried() throws Exception {
         ChunkId id = ids.get(6);
-        server.fault(path(id), StoreServer.status(403));
+        server.fault(path(id), StaticWebServer.status(403));
         try (HttpStore s = open(FAST)) {
             assertThatThrownBy(() -> s.get(id)).isInstanceOf(StoreException.class)
                     .hasMessageStartingWith("chunk " + id + " from " + server.url("store/") + ": HTTP 403");
@@ -195,7 +195,7 @@ class HttpStoreTest {
     @Test
     void connectionResetMidBodyIsRetried() throws Exception {
         ChunkId id = ids.get(8);
-        server.fault(path(id), StoreServer.resetMidBody());
+        server.fault(path(id), StaticWebServer.resetMidBody());
         try (HttpStore s = open(FAST)) {
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
             assertThat(server.requests(path(id))).isEqualTo(2);
@@ -206,7 +206,7 @@ class HttpStoreTest {
     @Test
     void truncatedBodyIsRetried() throws Exception {
         ChunkId id = ids.get(9);
-        server.fault(path(id), StoreServer.truncated(), StoreServer.truncated());
+        server.fault(path(id), StaticWebServer.truncated(), StaticWebServer.truncated());
         try (HttpStore s = open(FAST)) {
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
             assertThat(server.requests(path(id))).isEqualTo(3);
@@ -216,7 +216,7 @@ class HttpStoreTest {
     @Test
     void stallBeforeTheReplyTimesOutAndIsRetried() throws Exception {
         ChunkId id = ids.get(10);
-        server.fault(path(id), StoreServer.stall(4000));
+        server.fault(path(id), StaticWebServer.stall(4000));
         try (HttpStore s = open(FAST)) {
             long t0 = System.nanoTime();
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
@@ -228,7 +228,7 @@ class HttpStoreTest {
     @Test
     void stallInTheMiddleOfTheBodyTimesOutAndIsRetried() throws Exception {
         ChunkId id = ids.get(11);
-        server.fault(path(id), StoreServer.stallMidBody(5000));
+        server.fault(path(id), StaticWebServer.stallMidBody(5000));
         try (HttpStore s = open(FAST)) {
             long t0 = System.nanoTime();
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
@@ -240,7 +240,7 @@ class HttpStoreTest {
     @Test
     void endlessStallsEndInATimeoutError() throws Exception {
         ChunkId id = ids.get(12);
-        server.fault(path(id), StoreServer.stall(3000), StoreServer.stall(3000));
+        server.fault(path(id), StaticWebServer.stall(3000), StaticWebServer.stall(3000));
         TransportOptions once = new TransportOptions(Duration.ofMillis(1000), 8, 1, Duration.ofMillis(10), null, null,
                 null, null, false, 0);
         try (HttpStore s = open(once)) {
@@ -254,7 +254,7 @@ class HttpStoreTest {
     void otherDataIsRejectedAndNeverReturned() throws Exception {
         ChunkId id = ids.get(13);
         byte[] other = "some other chunk".getBytes(StandardCharsets.UTF_8);
-        server.fault(path(id), StoreServer.serve(Compression.ZSTD.compress(other, 0, other.length)));
+        server.fault(path(id), StaticWebServer.serve(Compression.ZSTD.compress(other, 0, other.length)));
         try (HttpStore s = open(FAST)) {
             assertThatThrownBy(() -> s.getAll(List.of(ids.get(0), id))).isInstanceOf(ChunkInvalidException.class)
                     .hasMessageContaining(id.toString())
@@ -269,12 +269,12 @@ class HttpStoreTest {
     void undecodableBodyIsRetriedThenInvalid() throws Exception {
         ChunkId id = ids.get(14);
         byte[] garbage = "<html>proxy error</html>".getBytes(StandardCharsets.UTF_8);
-        server.fault(path(id), StoreServer.serve(garbage));
+        server.fault(path(id), StaticWebServer.serve(garbage));
         try (HttpStore s = open(FAST)) {
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
             assertThat(s.stats().getFirst().retries()).isEqualTo(1);
             for (int i = 0; i < 5; i++) {
-                server.fault(path(id), StoreServer.serve(garbage));
+                server.fault(path(id), StaticWebServer.serve(garbage));
             }
             assertThatThrownBy(() -> s.get(id)).isInstanceOf(ChunkInvalidException.class)
                     .hasMessageContaining("unknown compression").hasMessageContaining("4 attempts");
@@ -284,7 +284,7 @@ class HttpStoreTest {
     @Test
     void tooManyRequestsBacksOffAsTold() throws Exception {
         ChunkId id = ids.get(15);
-        server.fault(path(id), StoreServer.tooManyRequests(1));
+        server.fault(path(id), StaticWebServer.tooManyRequests(1));
         try (HttpStore s = open(FAST)) {
             long t0 = System.nanoTime();
             assertThat(s.get(id)).isEqualTo(chunks.get(id));
@@ -297,7 +297,7 @@ class HttpStoreTest {
     void bodyLargerThanAnyChunkIsRefused() throws Exception {
         ChunkId id = ids.get(16);
         StoreOptions small = StoreOptions.DEFAULT.with(DigestAlgorithm.SHA512_256, 64 * 1024);
-        server.fault(path(id), StoreServer.serve(new byte[(int) HttpStore.maxCompressedSize(64 * 1024) + 1]));
+        server.fault(path(id), StaticWebServer.serve(new byte[(int) HttpStore.maxCompressedSize(64 * 1024) + 1]));
         try (HttpStore s = new HttpStore(URI.create(server.url("store")), small, FAST)) {
             assertThatThrownBy(() -> s.get(id)).isInstanceOf(StoreException.class)
                     .hasMessageContaining(id.toString()).hasMessageContaining("more than the");

@@ -63,7 +63,7 @@ class HttpsStoreTest {
         return ts;
     }
 
-    private static StoreServer server(boolean needClientAuth) throws Exception {
+    private static StaticWebServer server(boolean needClientAuth) throws Exception {
         SslContextFactory.Server tls = new SslContextFactory.Server();
         tls.setKeyStorePath(dir.resolve("server.p12").toString());
         tls.setKeyStorePassword(PASS);
@@ -72,7 +72,7 @@ class HttpsStoreTest {
             tls.setTrustStore(clientTrust());
             tls.setNeedClientAuth(true);
         }
-        return StoreServer.startTls(dir, tls);
+        return StaticWebServer.startTls(dir, tls);
     }
 
     private static TransportOptions tls(Path cert, Path key, Path ca, boolean insecure) {
@@ -81,7 +81,7 @@ class HttpsStoreTest {
                 key, ca, insecure, 0);
     }
 
-    private static byte[] fetch(StoreServer s, TransportOptions t) throws IOException {
+    private static byte[] fetch(StaticWebServer s, TransportOptions t) throws IOException {
         try (HttpStore store = new HttpStore(URI.create(s.url("store")), StoreOptions.DEFAULT, t)) {
             return store.get(id);
         }
@@ -89,7 +89,7 @@ class HttpsStoreTest {
 
     @Test
     void trustedThroughTheCaFile() throws Exception {
-        try (StoreServer s = server(false); HttpStore store = new HttpStore(URI.create(s.url("store")),
+        try (StaticWebServer s = server(false); HttpStore store = new HttpStore(URI.create(s.url("store")),
                 StoreOptions.DEFAULT, tls(null, null, dir.resolve("server.pem"), false))) {
             assertThat(store.get(id)).isEqualTo(data);
             // This server offers no h2 by ALPN: the client asks for HTTP/2 and goes on with HTTP/1.1.
@@ -100,7 +100,7 @@ class HttpsStoreTest {
 
     @Test
     void untrustedCertificateIsRefusedWithoutRetrying() throws Exception {
-        try (StoreServer s = server(false)) {
+        try (StaticWebServer s = server(false)) {
             assertThatThrownBy(() -> fetch(s, tls(null, null, null, false))).isInstanceOf(StoreException.class)
                     .hasMessageContaining("TLS handshake failed").message().doesNotContain("attempts");
             assertThat(s.log()).isEmpty();
@@ -109,14 +109,14 @@ class HttpsStoreTest {
 
     @Test
     void trustAnyCertificate() throws Exception {
-        try (StoreServer s = server(false)) {
+        try (StaticWebServer s = server(false)) {
             assertThat(fetch(s, tls(null, null, null, true))).isEqualTo(data);
         }
     }
 
     @Test
     void clientCertificateRsaAndEc() throws Exception {
-        try (StoreServer s = server(true)) {
+        try (StaticWebServer s = server(true)) {
             Path ca = dir.resolve("server.pem");
             assertThat(fetch(s, tls(dir.resolve("client.pem"), dir.resolve("client-key.pem"), ca, false)))
                     .isEqualTo(data);

@@ -2,7 +2,7 @@ package org.jcasync.server;
 
 import java.io.IOException;
 
-/** One request as a {@link Service} sees it. */
+/** One request as a {@link StoreProtocol} sees it. */
 public interface Call {
     /** GET, HEAD, PUT... */
     String method();
@@ -17,10 +17,23 @@ public interface Call {
     String header(String name);
 
     /**
-     * The request body, read whole.
-     *
-     * @param max largest body accepted
-     * @throws HttpStatusException 413 when the body is larger than {@code max}
+     * The request body, received whole before {@link StoreProtocol#serve} was called (at most
+     * {@link StoreProtocol#bodyLimit} bytes); empty when the request has none or its body is not read.
      */
-    byte[] body(int max) throws IOException;
+    byte[] body();
+
+    /** Work done while the request's reply is written (after {@code serve} returned). */
+    @FunctionalInterface
+    interface Work<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code work} in a turn among the requests worked on at once: what a streamed reply does for each piece it
+     * reads from an upstream, so that a client reading slowly holds no turn while it is not being served. Not for
+     * use within {@code serve}, which already has its turn.
+     *
+     * @throws HttpStatusException 503 when no turn came in time
+     */
+    <T> T inTurn(Work<T> work) throws IOException;
 }

@@ -1,14 +1,14 @@
 package org.jcasync.server;
 
+import org.jcasync.io.RegularFile;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -19,7 +19,8 @@ import java.util.Map;
  * A file sent whole (200) or in the byte ranges a {@code Range} header asks for: one range as 206 with
  * {@code Content-Range}, several as 206 {@code multipart/byteranges} (each part with its {@code Content-Type} and
  * {@code Content-Range}), none satisfiable as 416 with {@code Content-Range: bytes *}{@code /SIZE}. The body is read
- * from the file with positional reads while it is sent, through one small buffer, whatever the file's size.
+ * from the file with positional reads while it is sent, through one small buffer, whatever the file's size. Only a
+ * regular file reached without a symlink below the served directory is sent ({@link RegularFile}).
  */
 public final class FileReply {
     private static final int BUFFER = 64 << 10;
@@ -28,19 +29,24 @@ public final class FileReply {
     }
 
     /**
-     * The reply to a GET or HEAD of {@code file}.
+     * The reply to a GET or HEAD of the file {@code relative} to {@code dir}.
      *
      * @param range the request's {@code Range} header, or null
      * @param what names the file in a 404 message
-     * @throws HttpStatusException 404 when the file does not exist, 416 for ranges that cannot be satisfied
+     * @throws HttpStatusException 404 when the file does not exist, 500 when it is not a regular file or a symlink is
+     *     on the way, 416 for ranges that cannot be satisfied
      */
-    public static Reply of(Path file, String range, String contentType, String what) throws IOException {
+    public static Reply of(Path dir, String relative, String range, String contentType, String what)
+            throws IOException {
         long size;
-        try {
-            size = Files.size(file);
+        try (RegularFile f = RegularFile.openBelow(dir, relative)) {
+            size = f.size();
         } catch (NoSuchFileException e) {
             throw new HttpStatusException(404, what + " not found");
+        } catch (RegularFile.NotRegularException e) {
+            throw new HttpStatusException(500, what + " is not served: it " + e.getReason());
         }
+        Source file = () -> RegularFile.openBelow(dir, relative);
         List<ByteRanges.Range> ranges;
         try {
             ranges = ByteRanges.parse(range, size);
@@ -61,7 +67,7 @@ public final class FileReply {
                     null));
         }
         byte[] random = new byte[12];
-        new java.security.SecureRandom().nextBytes(random);
+        new SecureRandom().nextBytes(random);
         String boundary = "jcasync-" + HexFormat.of().formatHex(random);
         List<byte[]> partHeaders = new ArrayList<>(ranges.size());
         long length = 0;
@@ -81,26 +87,31 @@ public final class FileReply {
         return "bytes " + r.first() + "-" + r.last() + "/" + size;
     }
 
+    /** Opens the file again when the reply is written (a HEAD reply never is). */
+    @FunctionalInterface
+    private interface Source {
+        RegularFile open() throws IOException;
+    }
+
     /** Writes the ranges of the file, each after its part header when there are any, then {@code end}. */
-    private static void copy(Path file, List<ByteRanges.Range> ranges, long size, OutputStream out,
+    private static void copy(Source file, List<ByteRanges.Range> ranges, long size, OutputStream out,
                              List<byte[]> partHeaders, byte[] end) throws IOException {
-        try (FileChannel ch = FileChannel.open(file)) {
-            if (ch.size() < size) {
-                throw new EOFException(file + " shrank to " + ch.size() + " bytes while it was sent");
+        try (RegularFile f = file.open()) {
+            if (f.size() < size) {
+                throw new EOFException("the file shrank to " + f.size() + " bytes while it was sent");
             }
-            ByteBuffer buf = ByteBuffer.allocate((int) Math.min(BUFFER, Math.max(1, size)));
+            byte[] buf = new byte[(int) Math.min(BUFFER, Math.max(1, size))];
             for (int i = 0; i < ranges.size(); i++) {
                 if (partHeaders != null) {
                     out.write(partHeaders.get(i));
                 }
                 ByteRanges.Range r = ranges.get(i);
                 for (long at = r.first(); at <= r.last(); ) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), r.last() + 1 - at));
-                    int n = ch.read(buf, at);
-                    if (n < 0) {
-                        throw new EOFException(file + " ends before byte " + r.last());
+                    int n = f.read(buf, 0, (int) Math.min(buf.length, r.last() + 1 - at), at);
+                    if (n <= 0) {
+                        throw new EOFException("the file ends before byte " + r.last());
                     }
-                    out.write(buf.array(), 0, n);
+                    out.write(buf, 0, n);
                     at += n;
                 }
             }

@@ -1,6 +1,7 @@
 package org.jcasync.server;
 
 import org.jcasync.index.IndexReader;
+import org.jcasync.io.RegularFile;
 import org.jcasync.pack.ChunkMap;
 import org.jcasync.store.StoreRegistry;
 import org.jcasync.store.TransportOptions;
@@ -21,7 +22,7 @@ import java.util.concurrent.Semaphore;
  * sending it; PUT (only when writable) needs a body that is a valid index (else 415) and replaces the file
  * atomically. At most a few index files are held in memory at once.
  */
-public final class IndexServer extends ServedService<IndexServer> {
+public final class IndexServer extends ProtocolServer<IndexServer> {
     /** Largest index accepted by default (256 MiB: about 6.7 million chunks). */
     public static final int DEFAULT_MAX_INDEX_SIZE = 256 << 20;
     private static final int TRANSFERS = 4;
@@ -52,8 +53,8 @@ public final class IndexServer extends ServedService<IndexServer> {
     }
 
     @Override
-    public Reply serve(Call call) throws IOException {
-        String name = IndexName.of(call.decodedPath());
+    public void admit(Call call) throws HttpStatusException {
+        IndexName.of(call.decodedPath());
         String method = call.method();
         if (!method.equals("GET") && !method.equals("HEAD") && !method.equals("PUT")) {
             throw new HttpStatusException(405, "only GET, HEAD and PUT are supported");
@@ -61,9 +62,21 @@ public final class IndexServer extends ServedService<IndexServer> {
         if (method.equals("PUT") && !writable) {
             throw new HttpStatusException(405, "this index-server is read-only (start it with -w to accept uploads)");
         }
+    }
+
+    @Override
+    public long bodyLimit(Call call) {
+        return call.method().equals("PUT") ? maxIndexSize : 0;
+    }
+
+    @Override
+    public Reply serve(Call call) throws IOException {
+        admit(call);
+        String name = IndexName.of(call.decodedPath());
+        String method = call.method();
         Path local = StoreRegistry.localPath(location);
         if (method.equals("HEAD") && local != null) {
-            return Files.isRegularFile(local.resolve(name)) ? Reply.status(200) : Reply.status(404);
+            return RegularFile.isRegularBelow(local, name) ? Reply.status(200) : Reply.status(404);
         }
         try {
             transfers.acquire();
@@ -89,9 +102,15 @@ public final class IndexServer extends ServedService<IndexServer> {
     private Reply get(String name, boolean head) throws IOException {
         byte[] b;
         try {
-            b = registry.readFile(locate(name), transport);
+            b = read(name);
         } catch (NoSuchFileException | FileNotFoundException e) {
             throw new HttpStatusException(404, kind(name) + " " + name + " not found");
+        } catch (RegularFile.NotRegularException e) {
+            throw new HttpStatusException(500, kind(name) + " " + name + " is not served: it " + e.getReason());
+        }
+        if (b == null) {
+            throw new HttpStatusException(500, "stored " + kind(name) + " " + name + " is larger than "
+                    + maxIndexSize + " bytes");
         }
         if (head) {
             return Reply.status(200);
@@ -103,6 +122,20 @@ public final class IndexServer extends ServedService<IndexServer> {
                     + e.getMessage());
         }
         return Reply.octets(b);
+    }
+
+    /**
+     * The file {@code name}: from a local directory only a regular file in it (no symlink, nothing that blocks),
+     * null when larger than the index limit.
+     */
+    private byte[] read(String name) throws IOException {
+        Path local = StoreRegistry.localPath(location);
+        if (local == null) {
+            return registry.readFile(locate(name), transport);
+        }
+        try (RegularFile f = RegularFile.openBelow(local, name)) {
+            return f.readAll(maxIndexSize);
+        }
     }
 
     /** Checks an index file, or a chunk map's magic, size and checksum (its index may not be there yet). */
@@ -119,7 +152,7 @@ public final class IndexServer extends ServedService<IndexServer> {
     }
 
     private Reply put(String name, Call call) throws IOException {
-        byte[] body = call.body(maxIndexSize);
+        byte[] body = call.body();
         try {
             validate(body, name);
         } catch (IOException e) {

@@ -124,10 +124,10 @@ class ChunkServerTest extends ChunkServerFixture {
                 assertThat(f.get().body()).isEqualTo(want);
             }
         }
-        assertThat(counting.fetches.get()).isEqualTo(1);
+        assertThat(counting.fetches()).isEqualTo(1);
         // Once done, the next request fetches again (nothing is kept but loads in progress).
         assertThat(http.get(c.path()).statusCode()).isEqualTo(200);
-        assertThat(counting.fetches.get()).isEqualTo(2);
+        assertThat(counting.fetches()).isEqualTo(2);
     }
 
     @Test
@@ -222,7 +222,7 @@ class ChunkServerTest extends ChunkServerFixture {
         for (int i = 0; i < 20; i++) {
             chunks.add(TestChunks.random(100 + i, 20_000 + i * 1000).putInto(store));
         }
-        start(store, ServerOptions.loopback().withLimits(16, 256));
+        start(store, ServerOptions.loopback().withLimits(ServerLimits.DEFAULT.withMaxRequests(16).withMaxConnections(256)));
         // Four HttpClients with 50 requests in flight each: over HTTP/2 each is one connection, and the JDK's client
         // fails the requests past the server's 128 concurrent streams instead of opening another connection.
         List<Http> https = List.of(http, serving.client(http.base), serving.client(http.base),

@@ -5,26 +5,54 @@ import org.jcasync.store.ChunkStore;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * An upstream that counts (and slows down) chunk reads, and the most of them running at once; reads of the chunks in
- * {@link #unreadable} fail.
+ * An upstream for tests (of this module and of jcasync-http's) that counts (and slows down) chunk reads, and the most
+ * of them running at once; reads of the chunks made {@link #unreadable} fail.
  */
-final class CountingStore implements ChunkStore {
-    final ChunkStore inner;
-    final long delayMillis;
-    final AtomicInteger fetches = new AtomicInteger();
-    final AtomicInteger mostAtOnce = new AtomicInteger();
-    /** Chunks whose {@link #getStored} fails with an IOException (after being counted). */
-    final Set<ChunkId> unreadable = ConcurrentHashMap.newKeySet();
+public final class CountingStore implements ChunkStore {
+    private final ChunkStore inner;
+    private final long delayMillis;
+    private final AtomicInteger fetches = new AtomicInteger();
+    private final AtomicInteger mostAtOnce = new AtomicInteger();
+    private final Map<ChunkId, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+    private final Map<ChunkId, AtomicInteger> readsOf = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
 
-    CountingStore(ChunkStore inner, long delayMillis) {
+    /** Reads {@code inner}, each read taking at least {@code delayMillis}. */
+    public CountingStore(ChunkStore inner, long delayMillis) {
         this.inner = inner;
         this.delayMillis = delayMillis;
+    }
+
+    /** Makes the next {@code times} reads of {@code id} fail with an IOException (after being counted). */
+    public CountingStore unreadable(ChunkId id, int times) {
+        failuresLeft.put(id, new AtomicInteger(times));
+        return this;
+    }
+
+    /** Makes every read of {@code id} fail. */
+    public CountingStore unreadable(ChunkId id) {
+        return unreadable(id, Integer.MAX_VALUE);
+    }
+
+    /** Reads of stored frames so far. */
+    public int fetches() {
+        return fetches.get();
+    }
+
+    /** Reads of the stored frame of {@code id} so far. */
+    public int fetchesOf(ChunkId id) {
+        AtomicInteger n = readsOf.get(id);
+        return n == null ? 0 : n.get();
+    }
+
+    /** The most reads that ran at once. */
+    public int mostAtOnce() {
+        return mostAtOnce.get();
     }
 
     @Override
@@ -35,6 +63,7 @@ final class CountingStore implements ChunkStore {
     @Override
     public byte[] getStored(ChunkId id) throws IOException {
         fetches.incrementAndGet();
+        readsOf.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
         mostAtOnce.accumulateAndGet(running.incrementAndGet(), Math::max);
         try {
             Thread.sleep(delayMillis);
@@ -43,7 +72,8 @@ final class CountingStore implements ChunkStore {
         } finally {
             running.decrementAndGet();
         }
-        if (unreadable.contains(id)) {
+        AtomicInteger left = failuresLeft.get(id);
+        if (left != null && left.getAndDecrement() > 0) {
             throw new IOException("chunk " + id + " is unreadable");
         }
         return inner.getStored(id);

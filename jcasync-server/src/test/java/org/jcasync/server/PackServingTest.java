@@ -32,7 +32,7 @@ class PackServingTest extends ChunkServerFixture {
         Files.write(store.root().resolve("packs").resolve(HEX + ".capack"), pack);
         Files.write(store.root().resolve("packs").resolve(HEX + ".capidx"), Arrays.copyOf(pack, 1000));
         Protocol p = protocol();
-        server = new ChunkServer(store, null, StoreOptions.DEFAULT, store.root(), p.serve(ServerOptions.loopback()))
+        server = new ChunkServer(store, null, StoreOptions.DEFAULT, store.root(), false, p.serve(ServerOptions.loopback()))
                 .start();
         http = p.client(server.uris().getFirst());
     }

@@ -8,10 +8,10 @@ import org.jcasync.store.LocalStore;
 import java.io.IOException;
 import java.util.Random;
 
-/** Chunks for tests: random content, its id and its compressed frame. */
-record TestChunks(byte[] data, ChunkId id, byte[] frame) {
+/** Chunks for tests (of this module and of jcasync-http's): random content, its id and its compressed frame. */
+public record TestChunks(byte[] data, ChunkId id, byte[] frame) {
     /** A chunk of {@code size} pseudo-random (seeded) bytes. */
-    static TestChunks random(long seed, int size) {
+    public static TestChunks random(long seed, int size) {
         byte[] d = new byte[size];
         new Random(seed).nextBytes(d);
         // Half the bytes repeat so zstd has something to compress.
@@ -21,13 +21,13 @@ record TestChunks(byte[] data, ChunkId id, byte[] frame) {
     }
 
     /** Adds the chunk to {@code store}. */
-    TestChunks putInto(LocalStore store) throws IOException {
+    public TestChunks putInto(LocalStore store) throws IOException {
         store.put(id, data, 0, data.length);
         return this;
     }
 
     /** Its URL path. */
-    String path() {
+    public String path() {
         return ChunkPath.of(id);
     }
 }

@@ -33,9 +33,11 @@ final class Libc {
      * Per-thread native memory for the arguments of one call (names, structs), reused from call to call: a tree
      * extraction makes hundreds of thousands of calls, and a fresh arena per call costs more than the call itself.
      * Handed-out memory is zeroed (C strings rely on it); requests that do not fit come from an automatic arena.
+     * The area itself is automatic too: servers call from a virtual thread per request, and memory of a global
+     * arena would outlive every one of them.
      */
     private static final class Scratch implements SegmentAllocator {
-        private final MemorySegment memory = Arena.global().allocate(SCRATCH_SIZE, 16);
+        private final MemorySegment memory = Arena.ofAuto().allocate(SCRATCH_SIZE, 16);
         private long top;
         /**
          * Larger requests, held until the call is over: native code gets only their addresses, so nothing else

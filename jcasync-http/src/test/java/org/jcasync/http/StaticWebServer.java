@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * to add files), with faults queued per path to test the client against: statuses, stalls, resets, short bodies,
  * other bytes. Counts requests per path and the most requests it saw at once.
  */
-final class StoreServer implements AutoCloseable {
+final class StaticWebServer implements AutoCloseable {
     /** What a queued fault does with a request; returns true when it answered, false to serve normally after. */
     @FunctionalInterface
     interface Fault {
@@ -46,7 +46,7 @@ final class StoreServer implements AutoCloseable {
     private volatile String requiredAuthorization;
     private volatile long delayMillis;
 
-    private StoreServer(Path root, SslContextFactory.Server tls) throws Exception {
+    private StaticWebServer(Path root, SslContextFactory.Server tls) throws Exception {
         this.root = root;
         this.scheme = tls == null ? "http" : "https";
         connector = tls == null ? new ServerConnector(server) : new ServerConnector(server, tls);
@@ -63,13 +63,13 @@ final class StoreServer implements AutoCloseable {
     }
 
     /** Serves {@code root} over plain http. */
-    static StoreServer start(Path root) throws Exception {
-        return new StoreServer(root, null);
+    static StaticWebServer start(Path root) throws Exception {
+        return new StaticWebServer(root, null);
     }
 
     /** Serves {@code root} over TLS. */
-    static StoreServer startTls(Path root, SslContextFactory.Server tls) throws Exception {
-        return new StoreServer(root, tls);
+    static StaticWebServer startTls(Path root, SslContextFactory.Server tls) throws Exception {
+        return new StaticWebServer(root, tls);
     }
 
     int port() {

@@ -9,8 +9,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +17,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code POST /batch} on the chunk-server: many chunks in one streamed reply. */
-class BatchRequestTest extends ChunkServerFixture {
+class ChunkServerBatchTest extends ChunkServerFixture {
     Http http;
 
     private void start(ChunkStore upstream, ServerOptions options) throws Exception {
@@ -30,39 +29,9 @@ class BatchRequestTest extends ChunkServerFixture {
         http = p.client(server.uris().getFirst());
     }
 
-    static byte[] body(List<ChunkId> ids) {
-        byte[] b = new byte[ids.size() * ChunkId.LENGTH];
-        for (int i = 0; i < ids.size(); i++) {
-            ids.get(i).copyTo(b, i * ChunkId.LENGTH);
-        }
-        return b;
-    }
-
-    /** One frame of a reply. */
-    record Frame(ChunkId id, int status, byte[] data) {
-    }
-
-    /** Reads every frame of a reply (failing on a truncated one). */
-    static List<Frame> frames(InputStream in) throws IOException {
-        List<Frame> out = new ArrayList<>();
-        while (true) {
-            byte[] h = in.readNBytes(BatchReply.HEADER);
-            if (h.length == 0) {
-                return out;
-            }
-            assertThat(h).hasSize(BatchReply.HEADER);
-            ByteBuffer b = ByteBuffer.wrap(h).order(ByteOrder.LITTLE_ENDIAN);
-            int status = b.getInt(32);
-            int length = b.getInt(36);
-            byte[] data = in.readNBytes(length);
-            assertThat(data).hasSize(length);
-            out.add(new Frame(ChunkId.of(h, 0), status, data));
-        }
-    }
-
     private HttpResponse<InputStream> post(List<ChunkId> ids, String authorization) throws Exception {
         HttpRequest.Builder b = http.request("/batch").header("Content-Type", "application/octet-stream")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body(ids)));
+                .POST(HttpRequest.BodyPublishers.ofByteArray(BatchMessages.request(ids)));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -78,9 +47,9 @@ class BatchRequestTest extends ChunkServerFixture {
         HttpResponse<InputStream> r = post(List.of(a.id(), gone.id(), b.id(), a.id()), null);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("application/octet-stream");
-        List<Frame> f = frames(r.body());
-        assertThat(f).extracting(Frame::id).containsExactly(a.id(), gone.id(), b.id(), a.id());
-        assertThat(f).extracting(Frame::status).containsExactly(0, 1, 0, 0);
+        List<BatchMessages.Frame> f = BatchMessages.frames(r.body());
+        assertThat(f).extracting(BatchMessages.Frame::id).containsExactly(a.id(), gone.id(), b.id(), a.id());
+        assertThat(f).extracting(BatchMessages.Frame::status).containsExactly(0, 1, 0, 0);
         assertThat(f.get(0).data()).isEqualTo(Files.readAllBytes(store.chunkPath(a.id())));
         assertThat(f.get(1).data()).isEmpty();
         assertThat(f.get(2).data()).isEqualTo(Files.readAllBytes(store.chunkPath(b.id())));
@@ -88,7 +57,7 @@ class BatchRequestTest extends ChunkServerFixture {
         // An empty batch is an empty reply.
         HttpResponse<InputStream> empty = post(List.of(), null);
         assertThat(empty.statusCode()).isEqualTo(200);
-        assertThat(frames(empty.body())).isEmpty();
+        assertThat(BatchMessages.frames(empty.body())).isEmpty();
     }
 
     @Test
@@ -99,7 +68,7 @@ class BatchRequestTest extends ChunkServerFixture {
         assertThat(post(List.of(a.id()), "Bearer wrong").statusCode()).isEqualTo(401);
         HttpResponse<InputStream> ok = post(List.of(a.id()), "Bearer s3cret");
         assertThat(ok.statusCode()).isEqualTo(200);
-        assertThat(frames(ok.body())).extracting(Frame::status).containsExactly(0);
+        assertThat(BatchMessages.frames(ok.body())).extracting(BatchMessages.Frame::status).containsExactly(0);
     }
 
     @Test
@@ -109,7 +78,7 @@ class BatchRequestTest extends ChunkServerFixture {
         for (int i = 0; i <= BatchReply.MAX_IDS; i++) {
             many.add(ChunkId.of(new byte[32]));
         }
-        HttpResponse<byte[]> big = http.send("POST", "/batch", body(many));
+        HttpResponse<byte[]> big = http.send("POST", "/batch", BatchMessages.request(many));
         assertThat(big.statusCode()).isEqualTo(413);
         HttpResponse<byte[]> odd = http.send("POST", "/batch", new byte[33]);
         assertThat(odd.statusCode()).isEqualTo(400);
@@ -118,7 +87,7 @@ class BatchRequestTest extends ChunkServerFixture {
         assertThat(get.statusCode()).isEqualTo(405);
         assertThat(get.headers().firstValue("Allow")).hasValue("POST");
         // The server still works after refusals on the same connections.
-        assertThat(http.send("POST", "/batch", body(many.subList(0, BatchReply.MAX_IDS))).statusCode())
+        assertThat(http.send("POST", "/batch", BatchMessages.request(many.subList(0, BatchReply.MAX_IDS))).statusCode())
                 .isEqualTo(200);
     }
 
@@ -133,7 +102,7 @@ class BatchRequestTest extends ChunkServerFixture {
         assertThat(r.statusCode()).isEqualTo(200);
         // Streamed: no length is known in advance.
         assertThat(r.headers().firstValue("Content-Length")).isEmpty();
-        List<Frame> f = frames(r.body());
+        List<BatchMessages.Frame> f = BatchMessages.frames(r.body());
         assertThat(f).hasSize(500);
         for (int i = 0; i < 500; i++) {
             assertThat(f.get(i).id()).isEqualTo(chunks.get(i).id());
@@ -149,16 +118,16 @@ class BatchRequestTest extends ChunkServerFixture {
         }
         start(store, ServerOptions.loopback());
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<List<Frame>>> all = new ArrayList<>();
+            List<Future<List<BatchMessages.Frame>>> all = new ArrayList<>();
             for (int c = 0; c < 20; c++) {
                 List<ChunkId> ids = new ArrayList<>();
                 for (int k = 0; k < 64; k++) {
                     ids.add(chunks.get((c * 7 + k) % 64).id());
                 }
-                all.add(clients.submit(() -> frames(post(ids, null).body())));
+                all.add(clients.submit(() -> BatchMessages.frames(post(ids, null).body())));
             }
             for (int c = 0; c < 20; c++) {
-                List<Frame> f = all.get(c).get();
+                List<BatchMessages.Frame> f = all.get(c).get();
                 assertThat(f).hasSize(64);
                 for (int k = 0; k < 64; k++) {
                     TestChunks want = chunks.get((c * 7 + k) % 64);
@@ -174,12 +143,12 @@ class BatchRequestTest extends ChunkServerFixture {
         TestChunks a = TestChunks.random(5, 1_000).putInto(store);
         TestChunks b = TestChunks.random(6, 1_000).putInto(store);
         CountingStore failing = new CountingStore(store, 0);
-        failing.unreadable.add(b.id());
+        failing.unreadable(b.id());
         start(failing, ServerOptions.loopback());
         HttpResponse<InputStream> r = post(List.of(a.id(), b.id()), null);
         assertThat(r.statusCode()).isEqualTo(200);
         // The first frame arrives, then the connection is cut: never an end that looks complete.
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> r.body().readAllBytes())
+        assertThatThrownBy(() -> r.body().readAllBytes())
                 .isInstanceOf(IOException.class);
     }
 }

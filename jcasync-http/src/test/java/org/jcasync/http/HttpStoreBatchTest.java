@@ -1,9 +1,14 @@
 package org.jcasync.http;
 
 import org.jcasync.chunk.ChunkId;
+import org.jcasync.server.BatchMessages;
+import org.jcasync.server.BatchReply;
+import org.jcasync.server.ChunkPath;
 import org.jcasync.server.ChunkServer;
+import org.jcasync.server.CountingStore;
 import org.jcasync.server.RequestLogger;
 import org.jcasync.server.ServerOptions;
+import org.jcasync.server.TestChunks;
 import org.jcasync.server.TlsFiles;
 import org.jcasync.store.ChunkStore;
 import org.jcasync.store.LocalStore;
@@ -25,15 +30,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@link HttpStore} against a real jcasync chunk-server: batches of chunks go in one batch request each. */
-class BatchRequestsTest {
+class HttpStoreBatchTest {
     @TempDir
     Path dir;
     LocalStore local;
@@ -45,15 +48,10 @@ class BatchRequestsTest {
     @BeforeEach
     void chunks() throws IOException {
         local = new LocalStore(dir.resolve("store"), StoreOptions.DEFAULT);
-        Random r = new Random(7);
         for (int i = 0; i < 200; i++) {
-            byte[] d = new byte[500 + r.nextInt(20_000)];
-            r.nextBytes(d);
-            Arrays.fill(d, 0, d.length / 3, (byte) i);
-            ChunkId id = HttpStoreTest.id(d);
-            local.put(id, d, 0, d.length);
-            ids.add(id);
-            data.add(d);
+            TestChunks c = TestChunks.random(7_000 + i, 500 + (i * 7919) % 20_000).putInto(local);
+            ids.add(c.id());
+            data.add(c.data());
         }
     }
 
@@ -127,69 +125,29 @@ class BatchRequestsTest {
 
     @Test
     void missingChunksAreNullAndSingleChunksUseAGet() throws Exception {
-        ChunkId absent = HttpStoreTest.id("not stored".getBytes());
+        ChunkId absent = TestChunks.random(1, 100).id();
         try (HttpStore s = serve(local)) {
             byte[][] got = s.getAll(List.of(ids.get(0), absent, ids.get(1)));
             assertThat(got[0]).isEqualTo(data.get(0));
             assertThat(got[1]).isNull();
             assertThat(got[2]).isEqualTo(data.get(1));
             assertThat(s.get(ids.get(5))).isEqualTo(data.get(5));
-            assertThat(requests()).containsExactly("POST /batch", "GET " + path(ids.get(5)));
+            assertThat(requests()).containsExactly("POST /batch", "GET " + ChunkPath.of(ids.get(5)));
         }
-    }
-
-    static String path(ChunkId id) {
-        return "/" + id.toHex().substring(0, 4) + "/" + id.toHex() + ".cacnk";
-    }
-
-    /** An upstream whose reads of one chunk fail a given number of times (then the reply breaks off there). */
-    private ChunkStore failing(ChunkId bad, int failures, AtomicInteger readsOfFirst) {
-        AtomicInteger left = new AtomicInteger(failures);
-        return new ChunkStore() {
-            @Override
-            public byte[] get(ChunkId id) throws IOException {
-                return local.get(id);
-            }
-
-            @Override
-            public byte[] getStored(ChunkId id) throws IOException {
-                if (id.equals(ids.getFirst())) {
-                    readsOfFirst.incrementAndGet();
-                }
-                if (id.equals(bad) && left.getAndDecrement() > 0) {
-                    throw new IOException("upstream failure");
-                }
-                return local.getStored(id);
-            }
-
-            @Override
-            public boolean has(ChunkId id) throws IOException {
-                return local.has(id);
-            }
-
-            @Override
-            public String location() {
-                return "failing";
-            }
-
-            @Override
-            public void close() {
-            }
-        };
     }
 
     @Test
     void aBrokenReplyIsResumedWithTheChunksItDidNotBring() throws Exception {
-        AtomicInteger readsOfFirst = new AtomicInteger();
         List<ChunkId> batch = ids.subList(0, 100);
-        try (HttpStore s = serve(failing(ids.get(60), 1, readsOfFirst))) {
+        CountingStore failing = new CountingStore(local, 0).unreadable(ids.get(60), 1);
+        try (HttpStore s = serve(failing)) {
             byte[][] got = s.getAll(batch);
             for (int k = 0; k < batch.size(); k++) {
                 assertThat(got[k]).isEqualTo(data.get(k));
             }
             assertThat(requests()).containsExactly("POST /batch", "POST /batch");
             // The frames before the break were kept: the first chunk was read once.
-            assertThat(readsOfFirst.get()).isEqualTo(1);
+            assertThat(failing.fetchesOf(ids.getFirst())).isEqualTo(1);
             assertThat(s.stats().getFirst().chunks()).isEqualTo(100);
         }
     }
@@ -198,14 +156,12 @@ class BatchRequestsTest {
     void aReplyThatKeepsBreakingIsAClearErrorAfterTheRetries() throws Exception {
         // A server whose replies always break off in the middle of the first frame.
         Files.createDirectories(dir.resolve("web"));
-        try (StoreServer web = StoreServer.start(dir.resolve("web"))) {
+        try (StaticWebServer web = StaticWebServer.start(dir.resolve("web"))) {
             byte[] frame = Files.readAllBytes(local.chunkPath(ids.getFirst()));
-            byte[] cut = new byte[BatchFrames.HEADER + frame.length / 2];
-            ids.getFirst().copyTo(cut, 0);
-            java.nio.ByteBuffer.wrap(cut).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(36, frame.length);
-            System.arraycopy(frame, 0, cut, BatchFrames.HEADER, frame.length / 2);
+            byte[] cut = Arrays.copyOf(BatchMessages.frame(ids.getFirst(), BatchReply.PRESENT, frame),
+                    BatchReply.HEADER + frame.length / 2);
             for (int i = 0; i < 5; i++) {
-                web.fault("/batch", StoreServer.serve(cut));
+                web.fault("/batch", StaticWebServer.serve(cut));
             }
             try (HttpStore s = new HttpStore(URI.create(web.url("store")), StoreOptions.DEFAULT,
                     HttpStoreTest.FAST)) {
@@ -220,10 +176,11 @@ class BatchRequestsTest {
 
     @Test
     void anUpstreamThatKeepsFailingIsAClearError() throws Exception {
-        try (HttpStore s = serve(failing(ids.get(3), Integer.MAX_VALUE, new AtomicInteger()))) {
+        try (HttpStore s = serve(new CountingStore(local, 0).unreadable(ids.get(3)))) {
             // Three frames arrive, then the reply breaks off; asked again, the server fails before any frame.
             assertThatThrownBy(() -> s.getAll(ids.subList(0, 10))).isInstanceOf(StoreException.class)
-                    .hasMessage("batch of 7 chunks from " + server.uris().getFirst() + ": HTTP 500 (upstream failure) after 4 attempts");
+                    .hasMessage("batch of 7 chunks from " + server.uris().getFirst() + ": HTTP 500 (chunk " + ids.get(3)
+                            + " is unreadable) after 4 attempts");
             assertThat(requests()).hasSize(5);
         }
     }
@@ -233,8 +190,8 @@ class BatchRequestsTest {
         Files.createDirectories(dir.resolve("web"));
         Files.move(local.root(), dir.resolve("web/store"));
         for (int status : new int[] {405, 501, 403}) {
-            try (StoreServer web = StoreServer.start(dir.resolve("web"))) {
-                web.fault("/batch", StoreServer.status(status));
+            try (StaticWebServer web = StaticWebServer.start(dir.resolve("web"))) {
+                web.fault("/batch", StaticWebServer.status(status));
                 try (HttpStore s = new HttpStore(URI.create(web.url("store")), StoreOptions.DEFAULT,
                         HttpStoreTest.FAST)) {
                     byte[][] got = s.getAll(ids.subList(0, 16));

@@ -12,10 +12,10 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every test of {@link BatchRequestsTest} again with the chunk-server on HTTPS, where the client and the server
+ * Every test of {@link HttpStoreBatchTest} again with the chunk-server on HTTPS, where the client and the server
  * agree on HTTP/2: a reply broken off is a reset stream there, not a closed connection.
  */
-class Http2BatchRequestsTest extends BatchRequestsTest {
+class Http2StoreBatchTest extends HttpStoreBatchTest {
     @TempDir
     static Path keys;
     static TlsFiles tls;
