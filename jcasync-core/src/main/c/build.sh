@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds jcasync's native library (every .c file here: sha512mb.c, the multi-buffer SHA-512/256 digest, and
-# buzhash.c, the chunker's hot loop) into OUTDIR/libjcasync-native.so; Maven runs it with
+# Builds jcasync's native library (every .c file here: buzhash.c, the chunker's hot loops; sha512mb.c and
+# sha256mb.c, the multi-buffer digests, with mb.c feeding their lanes; cpu.c, the CPU's instruction sets) into
+# OUTDIR/libjcasync-native.so; Maven runs it with
 # OUTDIR = target/classes/org/jcasync/chunk/native/linux-x86_64 so the library ships as a class-path resource.
 # The native code is optional: without a C compiler, on another OS or CPU family, or when the compile fails,
 # this prints one line and exits 0, and Java digests and chunks on its own.
@@ -8,7 +9,7 @@ set -u
 out=${1:?usage: build.sh OUTDIR}
 dir=$(cd "$(dirname "$0")" && pwd)
 lib=$out/libjcasync-native.so
-skip() { echo "jcasync: native library (multi-buffer SHA-512/256, chunker loop) skipped: $*"; exit 0; }
+skip() { echo "jcasync: native library (chunker loops, multi-buffer digests) skipped: $*"; exit 0; }
 
 [ "$(uname -s)" = Linux ] && [ "$(uname -m)" = x86_64 ] || skip "not linux x86_64 ($(uname -s) $(uname -m))"
 cc=${CC:-cc}
@@ -20,8 +21,9 @@ if [ -f "$lib" ] && [ -z "$(find "$dir" -maxdepth 1 \( -name '*.c' -o -name '*.h
   exit 0
 fi
 mkdir -p "$out" || skip "cannot create $out"
-# The AVX-512 code carries its own target attributes, so the library itself assumes only baseline x86-64 and its
-# CPU checks run anywhere. Hidden visibility keeps the exported symbols to the jc_ functions.
+# The AVX2, AVX-512 and SHA-NI code carries its own target attributes (jcnative.h), so the library itself assumes
+# only baseline x86-64, holds every path, and its CPU checks run anywhere. Hidden visibility keeps the exported
+# symbols to the jc_ functions.
 if "$cc" -O3 -fPIC -shared -fvisibility=hidden -Wall -o "$lib.tmp" "$dir"/*.c; then
   mv -f "$lib.tmp" "$lib"
 else

@@ -2,32 +2,16 @@
  * Multi-buffer SHA-512/256 (FIPS 180-4, sections 4.1.3, 4.2.3, 5.3.6 and 6.4) for jcasync.
  *
  * SHA-512 is a chain of 80 dependent rounds per 128-byte block, so one message cannot use wide vectors well.
- * Eight independent messages can: each 64-bit lane of an AVX-512 register carries one message's working
- * variable, so one vector instruction advances eight messages by the same step. Rotations are single
- * instructions (vprorq) and Ch, Maj and the three-way XORs of the sigma functions are single vpternlogq.
- *
- * Messages differ in length. Each lane is a small state machine: it feeds the message's full blocks
- * straight from the caller's buffer, then one or two padding blocks built in a per-lane scratch area, then
- * emits the digest and takes the next message. A lane that took a new message starts from the IV through a
- * masked move, so the eight lanes never wait for each other. Messages are handed out longest first, which
- * keeps lanes from running dry long before the end of a batch.
- *
- * Only the functions marked AVX512 use AVX-512 instructions; jc_sha512mb_supported() and the scalar
- * fallback run on any x86-64 (and the file compiles to the scalar code alone elsewhere).
+ * Several independent messages can: each 64-bit lane of a vector register carries one message's working variable,
+ * so one vector instruction advances all of them by the same step (mb.c keeps the lanes fed). AVX-512 takes eight
+ * messages: rotations are single vprorq instructions, Ch, Maj and the three-way XORs of the sigma functions single
+ * vpternlogq. AVX2 takes four, with rotations as two shifts and an OR (a byte shuffle for the rotation by 8) and the
+ * boolean functions spelled out.
  */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
+#include "jcnative.h"
+#include "mb.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define JC_HAVE_AVX512 1
-#include <immintrin.h>
-#define AVX512 __attribute__((target("avx512f,avx512bw")))
-#else
-#define JC_HAVE_AVX512 0
-#endif
-
-#define JC_EXPORT __attribute__((visibility("default")))
+#if JC_X86
 
 /* Round constants: the first 64 bits of the fractional parts of the cube roots of the first 80 primes. */
 static const uint64_t K[80] = {
@@ -59,131 +43,87 @@ static const uint64_t IV[8] = {
     0x96283ee2a88effe3ULL, 0xbe5e1e2553863992ULL, 0x2b0199fc2c85b8aaULL, 0x0eb72ddc81c52ca2ULL,
 };
 
-#define BLOCK 128
-#define DIGEST 32
+/* The state of all lanes, word-major: st[k][j] is working variable k of lane j. */
+typedef uint64_t state_t[8][MB_MAX_LANES];
 
-static inline uint64_t load_be64(const uint8_t *p) {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return __builtin_bswap64(v);
+static void start(void *state, int j) {
+    uint64_t (*st)[MB_MAX_LANES] = state;
+    for (int k = 0; k < 8; k++) {
+        st[k][j] = IV[k];
+    }
 }
 
-static inline void store_be64(uint8_t *p, uint64_t v) {
-    v = __builtin_bswap64(v);
-    memcpy(p, &v, 8);
+static void finish(const void *state, int j, uint8_t *out) {
+    const uint64_t (*st)[MB_MAX_LANES] = state;
+    for (int k = 0; k < MB_DIGEST / 8; k++) {
+        mb_store_be64(out + 8 * k, st[k][j]);
+    }
 }
 
 /*
- * Writes the final block(s) of a message whose last rem (< 128) bytes start at tail: the bytes, 0x80, zeros
- * and the message length in bits as a 128-bit big-endian number. Returns the number of blocks (1 or 2):
- * two when the 0x80 byte and the 16-byte length do not both fit after the bytes.
+ * The rounds, for either width: V is the vector type, and the file defines ADD, SET1, ROR, ROR8, SHR, XOR3, CH, MAJ
+ * and MAJ_INIT (what MAJ keeps from one round to the next) for it before expanding ALL_ROUNDS. Instead of shifting eight variables, a round rotates the names: the new a lands in h's
+ * register and the new e in d's, and the next round is called with the names shifted by one.
  */
-static int build_padding(uint8_t *pad, const uint8_t *tail, size_t rem, uint64_t len) {
-    int blocks = rem + 1 + 16 <= BLOCK ? 1 : 2;
-    size_t total = (size_t) blocks * BLOCK;
-    memcpy(pad, tail, rem);
-    pad[rem] = 0x80;
-    memset(pad + rem + 1, 0, total - rem - 1 - 16);
-    store_be64(pad + total - 16, len >> 61);
-    store_be64(pad + total - 8, len << 3);
-    return blocks;
-}
-
-/* ---------------------------------------------------------------- scalar SHA-512, one message at a time */
-
-static inline uint64_t rotr(uint64_t x, int n) {
-    return (x >> n) | (x << (64 - n));
-}
-
-static void compress1(uint64_t s[8], const uint8_t *block) {
-    uint64_t w[80];
-    for (int t = 0; t < 16; t++) {
-        w[t] = load_be64(block + 8 * t);
-    }
-    for (int t = 16; t < 80; t++) {
-        uint64_t s0 = rotr(w[t - 15], 1) ^ rotr(w[t - 15], 8) ^ (w[t - 15] >> 7);
-        uint64_t s1 = rotr(w[t - 2], 19) ^ rotr(w[t - 2], 61) ^ (w[t - 2] >> 6);
-        w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    uint64_t a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
-    for (int t = 0; t < 80; t++) {
-        uint64_t t1 = h + (rotr(e, 14) ^ rotr(e, 18) ^ rotr(e, 41)) + ((e & f) ^ (~e & g)) + K[t] + w[t];
-        uint64_t t2 = (rotr(a, 28) ^ rotr(a, 34) ^ rotr(a, 39)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g;
-        g = f;
-        f = e;
-        e = d + t1;
-        d = c;
-        c = b;
-        b = a;
-        a = t1 + t2;
-    }
-    s[0] += a; s[1] += b; s[2] += c; s[3] += d; s[4] += e; s[5] += f; s[6] += g; s[7] += h;
-}
-
-static void sha512_256_one(const uint8_t *msg, uint64_t len, uint8_t *out) {
-    uint64_t s[8];
-    uint8_t pad[2 * BLOCK];
-    memcpy(s, IV, sizeof s);
-    uint64_t full = len / BLOCK * BLOCK;
-    for (uint64_t p = 0; p < full; p += BLOCK) {
-        compress1(s, msg + p);
-    }
-    int blocks = build_padding(pad, msg + full, (size_t) (len - full), len);
-    for (int b = 0; b < blocks; b++) {
-        compress1(s, pad + b * BLOCK);
-    }
-    for (int i = 0; i < DIGEST / 8; i++) {
-        store_be64(out + 8 * i, s[i]);
-    }
-}
-
-/* ---------------------------------------------------------------- AVX-512, eight messages at a time */
-
-#if JC_HAVE_AVX512
-
-#define ROR(x, n) _mm512_ror_epi64((x), (n))
-/* vpternlogq truth tables, operand bits indexed as (a << 2) | (b << 1) | c. */
-#define XOR3(a, b, c) _mm512_ternarylogic_epi64((a), (b), (c), 0x96)
-#define CH(e, f, g) _mm512_ternarylogic_epi64((e), (f), (g), 0xca)  /* e ? f : g */
-#define MAJ(a, b, c) _mm512_ternarylogic_epi64((a), (b), (c), 0xe8) /* at least two of three */
 #define BSIG0(x) XOR3(ROR(x, 28), ROR(x, 34), ROR(x, 39))
 #define BSIG1(x) XOR3(ROR(x, 14), ROR(x, 18), ROR(x, 41))
-#define SSIG0(x) XOR3(ROR(x, 1), ROR(x, 8), _mm512_srli_epi64((x), 7))
-#define SSIG1(x) XOR3(ROR(x, 19), ROR(x, 61), _mm512_srli_epi64((x), 6))
-#define ADD(x, y) _mm512_add_epi64((x), (y))
+#define SSIG0(x) XOR3(ROR(x, 1), ROR8(x), SHR((x), 7))
+#define SSIG1(x) XOR3(ROR(x, 19), ROR(x, 61), SHR((x), 6))
 
 /* Extends the schedule in place: w[t mod 16] goes from W[t-16] to W[t]. */
 #define SCHEDULE(t) \
     (w[(t) & 15] = ADD(ADD(w[(t) & 15], SSIG0(w[((t) + 1) & 15])), ADD(w[((t) + 9) & 15], SSIG1(w[((t) + 14) & 15]))))
 
-/*
- * One round. Instead of shifting eight variables, callers rotate the names: the new a lands in h's register
- * and the new e in d's, and the next round is called with the names shifted by one.
- */
-#define ROUND(a, b, c, d, e, f, g, h, t)                                                                        \
+#define ROUND(V, a, b, c, d, e, f, g, h, t)                                                                     \
     do {                                                                                                        \
-        __m512i kw = ADD(w[(t) & 15], _mm512_set1_epi64((long long) K[t]));                                     \
-        __m512i t1 = ADD(ADD(h, BSIG1(e)), ADD(CH(e, f, g), kw));                                               \
-        __m512i t2 = ADD(BSIG0(a), MAJ(a, b, c));                                                               \
+        V kw = ADD(w[(t) & 15], SET1((long long) K[t]));                                                        \
+        V t1 = ADD(ADD(h, BSIG1(e)), ADD(CH(e, f, g), kw));                                                     \
+        V t2 = ADD(BSIG0(a), MAJ(a, b, c));                                                                     \
         d = ADD(d, t1);                                                                                         \
         h = ADD(t1, t2);                                                                                        \
     } while (0)
 
-#define ROUNDS8(t)                         \
-    ROUND(a, b, c, d, e, f, g, h, (t) + 0); \
-    ROUND(h, a, b, c, d, e, f, g, (t) + 1); \
-    ROUND(g, h, a, b, c, d, e, f, (t) + 2); \
-    ROUND(f, g, h, a, b, c, d, e, (t) + 3); \
-    ROUND(e, f, g, h, a, b, c, d, (t) + 4); \
-    ROUND(d, e, f, g, h, a, b, c, (t) + 5); \
-    ROUND(c, d, e, f, g, h, a, b, (t) + 6); \
-    ROUND(b, c, d, e, f, g, h, a, (t) + 7)
+#define ROUNDS8(V, t)                         \
+    ROUND(V, a, b, c, d, e, f, g, h, (t) + 0); \
+    ROUND(V, h, a, b, c, d, e, f, g, (t) + 1); \
+    ROUND(V, g, h, a, b, c, d, e, f, (t) + 2); \
+    ROUND(V, f, g, h, a, b, c, d, e, (t) + 3); \
+    ROUND(V, e, f, g, h, a, b, c, d, (t) + 4); \
+    ROUND(V, d, e, f, g, h, a, b, c, (t) + 5); \
+    ROUND(V, c, d, e, f, g, h, a, b, (t) + 6); \
+    ROUND(V, b, c, d, e, f, g, h, a, (t) + 7)
 
-#define SCHED_ROUNDS8(t)                                         \
+#define SCHED_ROUNDS8(V, t)                                         \
     SCHEDULE((t) + 0); SCHEDULE((t) + 1); SCHEDULE((t) + 2); SCHEDULE((t) + 3); \
     SCHEDULE((t) + 4); SCHEDULE((t) + 5); SCHEDULE((t) + 6); SCHEDULE((t) + 7); \
-    ROUNDS8(t)
+    ROUNDS8(V, t)
+
+/* The 80 rounds over the message words w[16] and the state st[8] (already loaded into vectors of type V). */
+#define ALL_ROUNDS(V, st)                                                                                       \
+    do {                                                                                                        \
+        V a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];               \
+        MAJ_INIT(b, c);                                                                                         \
+        ROUNDS8(V, 0);                                                                                          \
+        ROUNDS8(V, 8);                                                                                          \
+        _Pragma("GCC unroll 8") for (int t = 16; t < 80; t += 8) {                                              \
+            SCHED_ROUNDS8(V, t);                                                                                \
+        }                                                                                                       \
+        st[0] = ADD(st[0], a); st[1] = ADD(st[1], b); st[2] = ADD(st[2], c); st[3] = ADD(st[3], d);             \
+        st[4] = ADD(st[4], e); st[5] = ADD(st[5], f); st[6] = ADD(st[6], g); st[7] = ADD(st[7], h);             \
+    } while (0)
+
+/* ---------------------------------------------------------------- AVX-512, eight messages at a time */
+
+#define ADD(x, y) _mm512_add_epi64((x), (y))
+#define SET1(v) _mm512_set1_epi64(v)
+#define ROR(x, n) _mm512_ror_epi64((x), (n))
+#define ROR8(x) ROR(x, 8)
+#define SHR(x, n) _mm512_srli_epi64((x), (n))
+/* vpternlogq truth tables, operand bits indexed as (a << 2) | (b << 1) | c. */
+#define XOR3(a, b, c) _mm512_ternarylogic_epi64((a), (b), (c), 0x96)
+#define CH(e, f, g) _mm512_ternarylogic_epi64((e), (f), (g), 0xca)  /* e ? f : g */
+#define MAJ(a, b, c) _mm512_ternarylogic_epi64((a), (b), (c), 0xe8) /* at least two of three */
+#define MAJ_INIT(b, c)
 
 /* Byte-reverses each 64-bit element: message words are big-endian. */
 AVX512 static inline __m512i bswap64x8(__m512i x) {
@@ -227,9 +167,9 @@ AVX512 static inline void transpose8x8(__m512i r[8]) {
     }
 }
 
-/* The 16 message words of eight blocks (one per lane) as lane-major vectors. */
-AVX512 static inline void load_blocks(const uint8_t *const p[8], __m512i w[16]) {
-    __m512i lo[8], hi[8];
+AVX512 static void compress8(void *state_, const uint8_t *const p[MB_MAX_LANES]) {
+    uint64_t (*state)[MB_MAX_LANES] = state_;
+    __m512i w[16], lo[8], hi[8], st[8];
     for (int j = 0; j < 8; j++) {
         lo[j] = bswap64x8(_mm512_loadu_si512((const void *) p[j]));
         hi[j] = bswap64x8(_mm512_loadu_si512((const void *) (p[j] + 64)));
@@ -240,174 +180,107 @@ AVX512 static inline void load_blocks(const uint8_t *const p[8], __m512i w[16]) 
         w[i] = lo[i];
         w[i + 8] = hi[i];
     }
-}
-
-AVX512 static inline void compress8(__m512i st[8], const uint8_t *const p[8]) {
-    __m512i w[16];
-    load_blocks(p, w);
-    __m512i a = st[0], b = st[1], c = st[2], d = st[3], e = st[4], f = st[5], g = st[6], h = st[7];
-    ROUNDS8(0);
-    ROUNDS8(8);
-#pragma GCC unroll 8
-    for (int t = 16; t < 80; t += 8) {
-        SCHED_ROUNDS8(t);
+    for (int k = 0; k < 8; k++) {
+        st[k] = _mm512_load_si512((const void *) state[k]);
     }
-    st[0] = ADD(st[0], a); st[1] = ADD(st[1], b); st[2] = ADD(st[2], c); st[3] = ADD(st[3], d);
-    st[4] = ADD(st[4], e); st[5] = ADD(st[5], f); st[6] = ADD(st[6], g); st[7] = ADD(st[7], h);
-}
-
-/* One lane's progress through its current message. */
-typedef struct {
-    int32_t msg;        /* index of the message, -1 when the lane has run dry */
-    int32_t padLeft;    /* padding blocks still to feed; -1 before the padding is built */
-    int32_t padNext;    /* index of the next padding block in pad */
-    const uint8_t *data;
-    uint64_t len;
-    uint64_t pos;       /* bytes of full blocks fed so far */
-    uint8_t pad[2 * BLOCK];
-} lane_t;
-
-typedef struct {
-    uint64_t len;
-    int32_t idx;
-} job_t;
-
-static int longest_first(const void *x, const void *y) {
-    const job_t *a = x, *b = y;
-    if (a->len != b->len) {
-        return a->len < b->len ? 1 : -1;
-    }
-    return a->idx - b->idx;
-}
-
-static void lane_start(lane_t *l, int32_t msg, const uint8_t *buf, const int64_t *offs, const int64_t *lens) {
-    l->msg = msg;
-    l->padLeft = -1;
-    l->padNext = 0;
-    if (msg >= 0) {
-        l->data = buf + offs[msg];
-        l->len = (uint64_t) lens[msg];
-        l->pos = 0;
+    ALL_ROUNDS(__m512i, st);
+    for (int k = 0; k < 8; k++) {
+        _mm512_store_si512((void *) state[k], st[k]);
     }
 }
 
-/* The block the lane feeds next; sets *last when it is the message's final block. */
-static const uint8_t *lane_next_block(lane_t *l, int *last) {
-    *last = 0;
-    if (l->padLeft < 0 && l->pos + BLOCK <= l->len) {
-        const uint8_t *p = l->data + l->pos;
-        l->pos += BLOCK;
-        return p;
+#undef ADD
+#undef SET1
+#undef ROR
+#undef ROR8
+#undef SHR
+#undef XOR3
+#undef CH
+#undef MAJ
+#undef MAJ_INIT
+
+/* ---------------------------------------------------------------- AVX2, four messages at a time */
+
+#define ADD(x, y) _mm256_add_epi64((x), (y))
+#define SET1(v) _mm256_set1_epi64x(v)
+#define ROR(x, n) _mm256_or_si256(_mm256_srli_epi64((x), (n)), _mm256_slli_epi64((x), 64 - (n)))
+/* A rotation by whole bytes is one byte shuffle. */
+#define ROR8(x) _mm256_shuffle_epi8((x), _mm256_setr_epi8(1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11, 12, 13, 14, 15, 8, \
+                                                         1, 2, 3, 4, 5, 6, 7, 0, 9, 10, 11, 12, 13, 14, 15, 8))
+#define SHR(x, n) _mm256_srli_epi64((x), (n))
+#define XOR3(a, b, c) _mm256_xor_si256(_mm256_xor_si256((a), (b)), (c))
+#define CH(e, f, g) _mm256_xor_si256(_mm256_and_si256((e), _mm256_xor_si256((f), (g))), (g))
+/*
+ * Maj(a, b, c) = b ^ ((a ^ b) & (b ^ c)), and b ^ c of one round is a ^ b of the round before (the names shift by
+ * one), so each round computes one XOR and keeps it for the next: three operations instead of four.
+ */
+#define MAJ_INIT(b, c) __m256i bc_ = _mm256_xor_si256((b), (c))
+#define MAJ(a, b, c)                                                                                            \
+    ({                                                                                                          \
+        __m256i ab_ = _mm256_xor_si256((a), (b));                                                               \
+        __m256i maj_ = _mm256_xor_si256((b), _mm256_and_si256(ab_, bc_));                                       \
+        bc_ = ab_;                                                                                              \
+        maj_;                                                                                                   \
+    })
+
+/*
+ * Loads 32 bytes of each of four blocks (p[j] + off) and transposes the 4x4 matrix of big-endian 64-bit words: on
+ * return w[i] holds word off/8 + i of every lane.
+ */
+AVX2 static inline void load4x4(const uint8_t *const p[MB_MAX_LANES], int off, __m256i w[4]) {
+    const __m256i bswap = _mm256_setr_epi8(7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8,
+                                           7, 6, 5, 4, 3, 2, 1, 0, 15, 14, 13, 12, 11, 10, 9, 8);
+    __m256i r[4];
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *) (p[j] + off)), bswap);
     }
-    if (l->padLeft < 0) {
-        l->padLeft = build_padding(l->pad, l->data + l->pos, (size_t) (l->len - l->pos), l->len);
-        l->padNext = 0;
-    }
-    const uint8_t *p = l->pad + BLOCK * l->padNext++;
-    *last = --l->padLeft == 0;
-    return p;
+    /* r[j] = (j0, j1, j2, j3); first pair words within 128-bit halves, then swap the halves. */
+    __m256i t0 = _mm256_unpacklo_epi64(r[0], r[1]);   /* 00 10 | 02 12 */
+    __m256i t1 = _mm256_unpackhi_epi64(r[0], r[1]);   /* 01 11 | 03 13 */
+    __m256i t2 = _mm256_unpacklo_epi64(r[2], r[3]);   /* 20 30 | 22 32 */
+    __m256i t3 = _mm256_unpackhi_epi64(r[2], r[3]);   /* 21 31 | 23 33 */
+    w[0] = _mm256_permute2x128_si256(t0, t2, 0x20);
+    w[1] = _mm256_permute2x128_si256(t1, t3, 0x20);
+    w[2] = _mm256_permute2x128_si256(t0, t2, 0x31);
+    w[3] = _mm256_permute2x128_si256(t1, t3, 0x31);
 }
 
-AVX512 static void sha512_256_many_avx512(const uint8_t *buf, int32_t n, const int64_t *offs,
-                                          const int64_t *lens, uint8_t *out) {
-    /* Hand out messages longest first (greedy list scheduling) so the last lanes finish close together. */
-    job_t small[256];
-    job_t *jobs = n <= 256 ? small : malloc(sizeof(job_t) * (size_t) n);
-    if (jobs == NULL) {
-        for (int32_t i = 0; i < n; i++) {
-            sha512_256_one(buf + offs[i], (uint64_t) lens[i], out + (size_t) DIGEST * i);
-        }
-        return;
-    }
-    for (int32_t i = 0; i < n; i++) {
-        jobs[i].len = (uint64_t) lens[i];
-        jobs[i].idx = i;
-    }
-    qsort(jobs, (size_t) n, sizeof(job_t), longest_first);
-
-    static const uint8_t idle_block[BLOCK] __attribute__((aligned(64)));
-    lane_t lanes[8];
-    __m512i st[8];
-    int32_t next = 0;
-    int active = 0;
-    for (int j = 0; j < 8; j++) {
-        lane_start(&lanes[j], next < n ? jobs[next++].idx : -1, buf, offs, lens);
-        active += lanes[j].msg >= 0;
+AVX2 static void compress4(void *state_, const uint8_t *const p[MB_MAX_LANES]) {
+    uint64_t (*state)[MB_MAX_LANES] = state_;
+    __m256i w[16], st[8];
+    for (int q = 0; q < 4; q++) {
+        load4x4(p, 32 * q, w + 4 * q);
     }
     for (int k = 0; k < 8; k++) {
-        st[k] = _mm512_set1_epi64((long long) IV[k]);
+        st[k] = _mm256_load_si256((const __m256i *) state[k]);
     }
-    __mmask8 fresh = 0;
-    while (active > 0) {
-        const uint8_t *p[8];
-        __mmask8 done = 0;
-        for (int j = 0; j < 8; j++) {
-            int last = 0;
-            p[j] = lanes[j].msg >= 0 ? lane_next_block(&lanes[j], &last) : idle_block;
-            done |= (__mmask8) (last << j);
-        }
-        if (fresh) {
-            for (int k = 0; k < 8; k++) {
-                st[k] = _mm512_mask_mov_epi64(st[k], fresh, _mm512_set1_epi64((long long) IV[k]));
-            }
-            fresh = 0;
-        }
-        compress8(st, p);
-        if (done) {
-            uint64_t words[DIGEST / 8][8] __attribute__((aligned(64)));
-            for (int k = 0; k < DIGEST / 8; k++) {
-                _mm512_store_si512((void *) words[k], st[k]);
-            }
-            for (int j = 0; j < 8; j++) {
-                if (done & (1u << j)) {
-                    uint8_t *o = out + (size_t) DIGEST * lanes[j].msg;
-                    for (int k = 0; k < DIGEST / 8; k++) {
-                        store_be64(o + 8 * k, words[k][j]);
-                    }
-                    lane_start(&lanes[j], next < n ? jobs[next++].idx : -1, buf, offs, lens);
-                    if (lanes[j].msg >= 0) {
-                        fresh |= (__mmask8) (1u << j);
-                    } else {
-                        active--;
-                    }
-                }
-            }
-        }
-    }
-    if (jobs != small) {
-        free(jobs);
+    ALL_ROUNDS(__m256i, st);
+    for (int k = 0; k < 8; k++) {
+        _mm256_store_si256((__m256i *) state[k], st[k]);
     }
 }
 
-#endif /* JC_HAVE_AVX512 */
+#endif /* JC_X86 */
 
 /* ---------------------------------------------------------------- exported */
 
-/** 1 when this CPU (and OS) runs the AVX-512 code, else 0. Safe to call on any CPU. */
-JC_EXPORT int jc_sha512mb_supported(void) {
-#if JC_HAVE_AVX512
-    __builtin_cpu_init();
-    /* libgcc's and compiler-rt's checks include the OS enabling the ZMM state (XCR0). */
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
-#else
-    return 0;
-#endif
-}
-
 /**
  * SHA-512/256 of n messages: message i is buf[offs[i], offs[i] + lens[i]); its 32-byte digest goes to
- * out + 32 * i. Uses eight AVX-512 lanes when the CPU has them, else hashes one message after the other.
- * The caller checks the ranges.
+ * out + 32 * i. path JC_PATH_AVX512 runs eight lanes, JC_PATH_AVX2 four. Returns 1, or 0 (and does nothing) for
+ * another path. The caller checks the ranges and that this CPU runs the path (jc_cpu_features).
  */
-JC_EXPORT void jc_sha512_256_many(const uint8_t *buf, int32_t n, const int64_t *offs, const int64_t *lens,
-                                  uint8_t *out) {
-#if JC_HAVE_AVX512
-    if (jc_sha512mb_supported()) {
-        sha512_256_many_avx512(buf, n, offs, lens, out);
-        return;
+JC_EXPORT int32_t jc_sha512_256_many(const uint8_t *buf, int32_t n, const int64_t *offs, const int64_t *lens,
+                                     uint8_t *out, int32_t path) {
+#if JC_X86
+    static const mb_hash_t avx512 = {8, 128, 16, start, compress8, finish};
+    static const mb_hash_t avx2 = {4, 128, 16, start, compress4, finish};
+    state_t st __attribute__((aligned(64)));
+    if (path == JC_PATH_AVX512 || path == JC_PATH_AVX2) {
+        mb_digest_many(path == JC_PATH_AVX512 ? &avx512 : &avx2, st, buf, n, offs, lens, out);
+        return 1;
     }
+#else
+    (void) buf, (void) n, (void) offs, (void) lens, (void) out, (void) path;
 #endif
-    for (int32_t i = 0; i < n; i++) {
-        sha512_256_one(buf + offs[i], (uint64_t) lens[i], out + (size_t) DIGEST * i);
-    }
+    return 0;
 }

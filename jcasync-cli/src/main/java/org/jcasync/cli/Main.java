@@ -1,5 +1,6 @@
 package org.jcasync.cli;
 
+import org.jcasync.chunk.Kernels;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -10,8 +11,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -27,8 +30,25 @@ public final class Main implements Runnable {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help")
     boolean help;
 
-    @Option(names = "--version", versionHelp = true, description = "Show brief version information")
+    @Option(names = "--version", versionHelp = true, description = "Show brief version information (with -v: the "
+            + "CPU and the code paths in use)")
     boolean version;
+
+    @Option(names = {"-v", "--verbose"}, description = "With --version: the CPU and the code paths in use")
+    boolean verbose;
+
+    /** What {@code --version} prints: casync's one line, and with {@code -v} the CPU and the kernels' code paths. */
+    String[] versionLines() {
+        List<String> lines = new ArrayList<>();
+        lines.add(VERSION);
+        if (verbose) {
+            lines.addAll(Kernels.report());
+        }
+        return lines.toArray(String[]::new);
+    }
+
+    /** The first line of {@code --version}. */
+    static final String VERSION = "jcasync 0.1.0 (casync 2 compatible)";
 
     /**
      * The verbs, in the order the help lists them. picocli builds a verb's model by reflection over all its options,
@@ -86,7 +106,8 @@ public final class Main implements Runnable {
         CommandLine cl = commandLine(args.length > 0 ? args[0] : null);
         cl.setOut(out);
         cl.setErr(err);
-        cl.getCommandSpec().version("jcasync 0.1.0 (casync 2 compatible)");
+        Main main = cl.getCommand();
+        cl.getCommandSpec().versionProvider(main::versionLines);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("jcasync: " + ex.getMessage() + " (see 'jcasync --help')");
             return FAILURE;

@@ -11,8 +11,8 @@ package org.jcasync.chunk;
  * {@code c = ceil(2^64 / d)} (Lemire, Kaser, Kurz 2019; valid because h + 1 < 2^33 and d < 2^28).
  *
  * <p>Spans of at least {@link #NATIVE_MIN_SPAN} bytes whose outgoing bytes are in the caller's array are rolled by
- * {@link NativeChunker} (C, 64 bytes per step with AVX-512 VBMI) when it is available; elsewhere, and as a fallback,
- * by the Java loop. Both give the same cuts.
+ * {@link NativeChunker} (C: AVX-512 VBMI, AVX2 or scalar, whichever is fastest here) when it is available;
+ * elsewhere, and as a fallback, by the Java loop. All give the same cuts.
  *
  * <p>Not thread-safe: one chunker per stream.
  */
@@ -82,8 +82,8 @@ public final class Chunker {
     private final int d;
     private final long divC;
     private final long divLimit;
-    /** Whether the hot loop runs in {@link NativeChunker}. */
-    private final boolean useNative;
+    /** The {@link NativeChunker} loop the hot loop runs in, or null for the Java loop. */
+    private final NativeLibrary.Isa loop;
     /** Size of a chunk made only of zeros (inside a long zero run). */
     private final int zeroChunkSize;
 
@@ -99,15 +99,15 @@ public final class Chunker {
      * ({@code -Djcasync.noNativeChunker=true} keeps it in Java); the cuts are the same either way.
      */
     public Chunker(ChunkerParams params) {
-        this(params, NativeChunker.available());
+        this(params, NativeChunker.path());
     }
 
-    /** A chunker at the start of a stream whose hot loop runs in native code if {@code useNative}. */
-    Chunker(ChunkerParams params, boolean useNative) {
-        if (useNative && !NativeChunker.available()) {
-            throw new IllegalArgumentException("the native chunker loop is not available");
+    /** A chunker at the start of a stream whose hot loop is the native {@code loop}, or the Java one for null. */
+    Chunker(ChunkerParams params, NativeLibrary.Isa loop) {
+        if (loop != null && !NativeChunker.runs(loop)) {
+            throw new IllegalArgumentException("the " + loop + " chunker loop does not run here");
         }
-        this.useNative = useNative;
+        this.loop = loop;
         this.params = params;
         this.max = params.max();
         this.avg = params.avg();
@@ -131,7 +131,7 @@ public final class Chunker {
 
     /** Whether the hot loop of this chunker runs in native code ({@link NativeChunker}). */
     public boolean nativeLoop() {
-        return useNative;
+        return loop != null;
     }
 
     /** Bytes in the current (unfinished) chunk. */
@@ -220,10 +220,10 @@ public final class Chunker {
         // Hot loop: the outgoing byte is b[pos - 48].
         final int start = pos;
         final int limit = (int) Math.min(to, (long) pos + (max - s));
-        if (useNative && limit - pos >= NATIVE_MIN_SPAN) {
+        if (loop != null && limit - pos >= NATIVE_MIN_SPAN) {
             while (pos < limit) {
                 int end = limit - pos > NATIVE_MAX_SPAN ? pos + NATIVE_MAX_SPAN : limit;
-                long r = NativeChunker.scan(b, pos, end, hh, divC, divLimit, d);
+                long r = NativeChunker.scan(b, pos, end, hh, divC, divLimit, d, loop);
                 if (r >= 0) {
                     return cut((int) r);
                 }

@@ -61,12 +61,12 @@ public enum DigestAlgorithm {
 
     /**
      * The digests of n messages at once: message i is {@code buf[offs[i], offs[i]+lens[i])} and its digest goes to
-     * {@code out[32i, 32i+32)}. Ranges may overlap. For SHA-512/256 a batch goes to the native multi-buffer digest
-     * when it is {@linkplain #nativeMultiBuffer() available} and the batch pays for it (see
-     * {@link #worthMultiBuffer}); otherwise, and always for SHA-256 (whose OpenSSL code uses the CPU's SHA
-     * instructions), the messages are hashed one after the other with this thread's hasher. Same result either way.
-     * The native call passes the arrays in place and holds off the garbage collector while it runs (about 2 ms per
-     * 4 MiB), so batches of a few MiB suit it best.
+     * {@code out[32i, 32i+32)}. Ranges may overlap. A batch goes to the native multi-buffer digest (several messages
+     * at a time in vector lanes: SHA-512/256 with AVX-512 or AVX2, SHA-256 with SHA-NI) when this CPU has one for
+     * the algorithm ({@link #multiBufferLanes}) and the batch pays for it ({@link #worthMultiBuffer}); otherwise the
+     * messages are hashed one after the other with this thread's hasher. Same result either way. The native call
+     * passes the arrays in place and holds off the garbage collector while it runs (about 2-4 ms per 4 MiB), so
+     * batches of a few MiB suit it best.
      *
      * @throws IndexOutOfBoundsException when an array is shorter than n (out: 32n) or a range lies outside buf
      */
@@ -84,8 +84,9 @@ public enum DigestAlgorithm {
             total += lens[i];
             longest = Math.max(longest, lens[i]);
         }
-        if (this == SHA512_256 && NativeSha512Many.available() && worthMultiBuffer(n, longest, total)) {
-            NativeSha512Many.digest(buf, offs, lens, n, out);
+        NativeLibrary.Isa path = NativeMultiBuffer.path(this);
+        if (path != null && worthMultiBuffer(n, longest, total, NativeMultiBuffer.singleStreamFactor(path))) {
+            NativeMultiBuffer.digest(this, path, buf, offs, lens, n, out);
             return;
         }
         for (int i = 0; i < n; i++) {
@@ -134,19 +135,24 @@ public enum DigestAlgorithm {
     }
 
     /**
-     * Whether eight lanes beat one OpenSSL stream for this batch. A lane runs at about an eighth of the
-     * eight-lane speed, roughly half of OpenSSL's single stream (measured on a Sapphire Rapids Xeon: ~230 against
-     * ~450 MB/s), and a batch takes at least as long as its longest message in one lane. So the multi-buffer
-     * wins only when the longest message is at most half of the bytes: never for one message, for two only when
-     * they are equally long, and for the usual batches of many chunks by a factor of about four.
+     * Whether the lanes beat one OpenSSL stream for this batch, when one OpenSSL stream is {@code factor} times as
+     * fast as one lane. A batch takes at least as long as its longest message in one lane, so the lanes win only when
+     * the longest message is at most a {@code factor}-th of the bytes: never for one message, and for the usual
+     * batches of many chunks by the lanes' whole margin.
      */
-    static boolean worthMultiBuffer(int n, long longest, long total) {
-        return n >= 2 && 2 * longest <= total;
+    static boolean worthMultiBuffer(int n, long longest, long total, int factor) {
+        return n >= 2 && factor * longest <= total;
     }
 
-    /** True when SHA-512/256 batches can use the native multi-buffer digest (AVX-512) in this process. */
+    /** True when SHA-512/256 batches can use a native multi-buffer digest (AVX-512 or AVX2) in this process. */
     public static boolean nativeMultiBuffer() {
-        return NativeSha512Many.available();
+        return NativeMultiBuffer.path(SHA512_256) != null;
+    }
+
+    /** Messages hashed at once by batches of this algorithm in this process: 1 without a native multi-buffer path. */
+    public int multiBufferLanes() {
+        NativeLibrary.Isa path = NativeMultiBuffer.path(this);
+        return path == null ? 1 : NativeMultiBuffer.lanes(path);
     }
 
     /** The digest of {@code data[off, off+len)} as a chunk id. */

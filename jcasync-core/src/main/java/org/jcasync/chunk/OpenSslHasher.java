@@ -24,6 +24,8 @@ final class OpenSslHasher implements Hasher {
     private static final MethodHandle FINAL;
     private static final MemorySegment MD_SHA512_256;
     private static final MemorySegment MD_SHA256;
+    /** The name libcrypto was loaded by, or null. */
+    private static final String LIBRARY_NAME;
 
     static {
         MethodHandle ctxNew = null;
@@ -33,9 +35,10 @@ final class OpenSslHasher implements Hasher {
         MethodHandle fin = null;
         MemorySegment sha512256 = MemorySegment.NULL;
         MemorySegment sha256 = MemorySegment.NULL;
+        String[] name = {null};
         if (!Boolean.getBoolean("jcasync.noOpenSsl")) {
             try {
-                SymbolLookup lib = load();
+                SymbolLookup lib = load(name);
                 // The two shapes every native call of jcasync shares (Downcalls explains why).
                 ctxNew = Downcalls.function(lib, "EVP_MD_CTX_new");
                 ctxFree = Downcalls.function(lib, "EVP_MD_CTX_free");
@@ -60,13 +63,17 @@ final class OpenSslHasher implements Hasher {
         FINAL = fin;
         MD_SHA512_256 = sha512256;
         MD_SHA256 = sha256;
+        LIBRARY_NAME = ctxNew == null ? null : name[0];
     }
 
-    private static SymbolLookup load() {
+    /** Loads libcrypto; its name goes to {@code name[0]}. */
+    private static SymbolLookup load(String[] name) {
         IllegalArgumentException last = null;
-        for (String name : new String[] {"libcrypto.so.3", "libcrypto.so"}) {
+        for (String candidate : new String[] {"libcrypto.so.3", "libcrypto.so"}) {
             try {
-                return SymbolLookup.libraryLookup(name, Arena.global());
+                SymbolLookup lib = SymbolLookup.libraryLookup(candidate, Arena.global());
+                name[0] = candidate;
+                return lib;
             } catch (IllegalArgumentException e) {
                 last = e;
             }
@@ -77,6 +84,11 @@ final class OpenSslHasher implements Hasher {
     /** True when libcrypto was found. */
     static boolean available() {
         return CTX_NEW != null;
+    }
+
+    /** The name libcrypto was loaded by, or null when it was not. */
+    static String libraryName() {
+        return LIBRARY_NAME;
     }
 
     private final MemorySegment ctx;

@@ -2,12 +2,16 @@ package org.jcasync.chunk;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Random;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
@@ -42,36 +46,45 @@ class ChunkerTest {
         return out.stream().mapToLong(Long::longValue).toArray();
     }
 
-    /** A chunker with the native hot loop on or off; skips the test when native is asked for and not available. */
-    static Chunker chunker(ChunkerParams p, boolean useNative) {
-        assumeThat(!useNative || NativeChunker.available()).as("native chunker loop available").isTrue();
-        return new Chunker(p, useNative);
+    /** The hot loops: Java's and the native ones. */
+    static final String[] LOOPS = {"java", "scalar", "avx2", "avx512"};
+
+    /** A chunker with the given hot loop; skips the test, saying why, when this CPU does not run that loop. */
+    static Chunker chunker(ChunkerParams p, String loop) {
+        if (loop.equals("java")) {
+            return new Chunker(p, null);
+        }
+        NativeLibrary.Isa path = NativeLibrary.Isa.valueOf(loop.toUpperCase(Locale.ROOT));
+        NativeChunkerTest.assumeLoop(path);
+        return new Chunker(p, path);
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void goldenVectorDefaultParams(boolean useNative) throws Exception {
-        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.DEFAULT, useNative), 1 << 20);
+    @ValueSource(strings = {"java", "scalar", "avx2", "avx512"})
+    void goldenVectorDefaultParams(String loop) throws Exception {
+        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.DEFAULT, loop), 1 << 20);
         assertThat(cuts).hasSize(63);
         assertThat(java.util.Arrays.copyOf(cuts, 8))
                 .containsExactly(80921, 138220, 187412, 237372, 296795, 348909, 437333, 483751);
     }
 
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void goldenVector4K(boolean useNative) throws Exception {
-        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.parse("4K"), useNative), 1 << 20);
+    @ValueSource(strings = {"java", "scalar", "avx2", "avx512"})
+    void goldenVector4K(String loop) throws Exception {
+        long[] cuts = cuts(TestData.sha256ctr4M(), chunker(ChunkerParams.parse("4K"), loop), 1 << 20);
         assertThat(cuts).hasSize(1049);
         assertThat(java.util.Arrays.copyOf(cuts, 8))
                 .containsExactly(10613, 12445, 14923, 17919, 21763, 25260, 27351, 29499);
     }
 
+    static Stream<Arguments> specsAndLoops() {
+        return Stream.of("64:128:256", "48:64:80", "1K", "16:64:256", "100:100:100", "1:1:1", "1:2:200", "4K",
+                "47:50:60", "48:48:49", "64K").flatMap(spec -> Stream.of(LOOPS).map(loop -> Arguments.of(spec, loop)));
+    }
+
     @ParameterizedTest
-    @CsvSource({"64:128:256, false", "48:64:80, false", "1K, false", "16:64:256, false", "100:100:100, false",
-            "1:1:1, false", "1:2:200, false", "4K, false", "47:50:60, false", "48:48:49, false", "64K, false",
-            "64:128:256, true", "48:64:80, true", "1K, true", "16:64:256, true", "1:2:200, true", "4K, true",
-            "47:50:60, true", "48:48:49, true", "64K, true"})
-    void matchesReferenceRuleOnRandomDataAndAnyBufferSize(String spec, boolean useNative) {
+    @MethodSource("specsAndLoops")
+    void matchesReferenceRuleOnRandomDataAndAnyBufferSize(String spec, String loop) {
         ChunkerParams p = ChunkerParams.parse(spec);
         Random r = new Random(spec.hashCode());
         for (int round = 0; round < 3; round++) {
@@ -82,16 +95,16 @@ class ChunkerTest {
             }
             long[] expected = TestData.referenceCuts(data, p);
             for (int buf : new int[] {1, 7, 47, 48, 49, 4096, 65536, data.length}) {
-                assertThat(cuts(data, chunker(p, useNative), buf)).as("buffer %d", buf).isEqualTo(expected);
+                assertThat(cuts(data, chunker(p, loop), buf)).as("buffer %d", buf).isEqualTo(expected);
             }
         }
     }
 
     @Test
     void theNativeLoopIsUsedWhereTheLibraryWasBuilt() {
-        org.assertj.core.api.Assumptions.assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE))
-                .isNotNull();
-        org.assertj.core.api.Assumptions.assumeThat(Boolean.getBoolean("jcasync.noNativeChunker")).isFalse();
+        assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE)).isNotNull();
+        assumeThat(Boolean.getBoolean("jcasync.noNativeChunker")).isFalse();
+        assumeThat(System.getProperty(NativeLibrary.CPU_PROPERTY)).isNotEqualTo("java");
         assertThat(NativeChunker.available()).isTrue();
     }
 

@@ -1,14 +1,13 @@
 package org.jcasync.chunk;
 
+import org.jcasync.chunk.NativeLibrary.Isa;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -19,63 +18,80 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-/** The native hot loop against the Java one and against the plain reference rule. */
+/**
+ * The native hot loops (every one this CPU runs: AVX-512 VBMI, AVX2, scalar; the others are reported as skipped)
+ * against the Java one and against the plain reference rule.
+ */
 class NativeChunkerTest {
     /** min 1..64, avg 64..1 MiB, max up to 16 MiB; "64:64:128" has a power-of-two discriminator (64). */
     private static final String[] SPECS = {"1:64:256", "1:64:64K", "16:64:256", "47:64:100", "48:64:80", "64:64:128",
             "64:64:64", "1:1K:4K", "32:1K:1M", "48:4K:16K", "64:16K:64K", "64K", "1:64K:16M", "64:256K:1M",
             "64:1M:16M", "256K:1M:16M"};
 
-    static boolean nativeHere() {
-        return NativeChunker.available();
-    }
-
-    /** Asserts the native loop is there, skipping the test where it cannot be. */
-    static void assumeNative() {
-        assumeThat(nativeHere()).as("native chunker loop available").isTrue();
+    /** Skips the test, saying why, unless this CPU runs the native loop {@code path}. */
+    static void assumeLoop(Isa path) {
+        TestData.assumeRuns(NativeChunker.runs(path), "the " + NativeChunker.label(path) + " chunker loop");
     }
 
     /**
-     * On linux x86-64 with the library built, the native loop must really load and chunkers must use it: otherwise a
-     * broken library or loader would silently fall back and only cost speed. On a CPU with AVX-512 VBMI its vector
-     * loop must be on.
+     * On linux x86-64 with the library built, the native loop must really load and chunkers must use the fastest
+     * loop this CPU runs, as /proc/cpuinfo tells: otherwise a broken library, loader or CPU check would silently fall
+     * back and only cost speed.
      */
     @Test
-    void nativeLoopLoadsWhereItCan() throws Exception {
+    void theFastestLoopLoadsWhereItCan() throws Exception {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         assumeThat(os.startsWith("linux") && System.getProperty("os.arch").equals("amd64")).isTrue();
         assumeThat(NativeLibrary.class.getResource(NativeLibrary.RESOURCE))
                 .as("library built (a C compiler was present)").isNotNull();
         assumeThat(Boolean.getBoolean("jcasync.noNativeChunker")).isFalse();
-        assertThat(NativeChunker.available()).as("native chunker loop loaded").isTrue();
+        assumeThat(System.getProperty(NativeLibrary.CPU_PROPERTY)).isNull();
+        String flags = TestData.cpuFlags();
+        Isa best = flags.contains(" avx512f ") && flags.contains(" avx512bw ") && flags.contains(" avx512vbmi ")
+                ? Isa.AVX512 : flags.contains(" avx2 ") ? Isa.AVX2 : Isa.SCALAR;
+        assertThat(NativeChunker.path()).as("loop for CPU flags%s", flags).isEqualTo(best);
         assertThat(new Chunker(ChunkerParams.DEFAULT).nativeLoop()).isTrue();
-        assertThat(new Chunker(ChunkerParams.DEFAULT, false).nativeLoop()).isFalse();
-        String flags = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("flags"))
-                .findFirst().orElse("") + " ";
-        boolean vbmi = flags.contains(" avx512f ") && flags.contains(" avx512bw ") && flags.contains(" avx512vbmi ");
-        assertThat(NativeChunker.vector()).as("AVX-512 VBMI loop on a CPU with avx512vbmi").isEqualTo(vbmi);
+        assertThat(new Chunker(ChunkerParams.DEFAULT, null).nativeLoop()).isFalse();
+        for (Isa path : NativeChunker.PATHS) {
+            assertThat(NativeChunker.runs(path)).as(path.label).isEqualTo(path == Isa.SCALAR
+                    || NativeChunker.PATHS.indexOf(path) >= NativeChunker.PATHS.indexOf(best));
+        }
+    }
+
+    /** A loop this CPU lacks is refused before it is called (it would kill the process). */
+    @Test
+    void aLoopThisCpuLacksIsRefused() {
+        for (Isa path : NativeChunker.PATHS) {
+            if (!NativeChunker.runs(path)) {
+                byte[] b = new byte[200];
+                assertThatThrownBy(() -> NativeChunker.scan(b, 48, 200, 0, 1, 0, 1, path))
+                        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("does not run here");
+                assertThatThrownBy(() -> new Chunker(ChunkerParams.DEFAULT, path))
+                        .isInstanceOf(IllegalArgumentException.class);
+            }
+        }
     }
 
     /**
-     * The scalar and vector loops against a Java roll written from the rule (plain modulo), on spans of every length
-     * from 0 to 300 and some long ones, from random start hashes: same cut position, or the same final hash.
+     * Each loop against a Java roll written from the rule (plain modulo), on spans of every length from 0 to 400
+     * (the vector loops' blocks are 48 and 64 bytes) and some long ones, from random start hashes: same cut position,
+     * or the same final hash.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void scanEqualsTheRoll(boolean vector) {
-        assumeNative();
-        assumeThat(!vector || NativeChunker.vector()).as("AVX-512 VBMI").isTrue();
-        Random r = new Random(vector ? 11 : 12);
+    @EnumSource(names = {"AVX512", "AVX2", "SCALAR"})
+    void scanEqualsTheRoll(Isa path) {
+        assumeLoop(path);
+        Random r = new Random(11 + path.ordinal());
         int checked = 0;
         int cuts = 0;
         for (int d : new int[] {1, 2, 3, 48, 64, 1000, 4096, 49_152, 65_536, 200_003, 1 << 24}) {
             long c = Long.divideUnsigned(-1L, d) + 1;
-            for (int len = 0; len <= 300; len++) {
+            for (int len = 0; len <= 400; len++) {
                 byte[] b = lowEntropy(r, 48 + len + 20);
                 int pos = 48 + r.nextInt(10);
                 int limit = Math.min(b.length, pos + len);
                 int h = r.nextInt();
-                long got = NativeChunker.scan(b, pos, limit, h, c, c - 1, d, vector);
+                long got = NativeChunker.scan(b, pos, limit, h, c, c - 1, d, path);
                 long want = roll(b, pos, limit, h, d);
                 assertThat(got).as("d %d span %d..%d h %08x", d, pos, limit, h).isEqualTo(want);
                 checked++;
@@ -84,7 +100,7 @@ class NativeChunkerTest {
             byte[] big = TestData.random(d, 1 << 20);
             int h = r.nextInt();
             long want = roll(big, 48, big.length, h, d);
-            assertThat(NativeChunker.scan(big, 48, big.length, h, c, c - 1, d, vector)).isEqualTo(want);
+            assertThat(NativeChunker.scan(big, 48, big.length, h, c, c - 1, d, path)).isEqualTo(want);
         }
         assertThat(cuts).as("some spans cut, some did not").isBetween(100, checked - 100);
     }
@@ -94,34 +110,33 @@ class NativeChunkerTest {
      * without a cut), so the loop really carries the hash it is given and returns the one it ends with.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void aDifferentHashIsCaught(boolean vector) {
-        assumeNative();
-        assumeThat(!vector || NativeChunker.vector()).as("AVX-512 VBMI").isTrue();
+    @EnumSource(names = {"AVX512", "AVX2", "SCALAR"})
+    void aDifferentHashIsCaught(Isa path) {
+        assumeLoop(path);
         int d = 1 << 24;
         long c = Long.divideUnsigned(-1L, d) + 1;
         byte[] b = TestData.random(5, 4096);
         long want = roll(b, 48, 4096, 0x1234_5678, d);
         assertThat(want).as("no cut in this span").isNegative();
-        assertThat(NativeChunker.scan(b, 48, 4096, 0x1234_5678, c, c - 1, d, vector)).isEqualTo(want);
-        assertThat(NativeChunker.scan(b, 48, 4096, 0x1234_5679, c, c - 1, d, vector)).isNotEqualTo(want);
-        assertThatThrownBy(() -> NativeChunker.scan(b, 47, 4096, 0, c, c - 1, d, vector))
+        assertThat(NativeChunker.scan(b, 48, 4096, 0x1234_5678, c, c - 1, d, path)).isEqualTo(want);
+        assertThat(NativeChunker.scan(b, 48, 4096, 0x1234_5679, c, c - 1, d, path)).isNotEqualTo(want);
+        assertThatThrownBy(() -> NativeChunker.scan(b, 47, 4096, 0, c, c - 1, d, path))
                 .isInstanceOf(IndexOutOfBoundsException.class);
-        assertThatThrownBy(() -> NativeChunker.scan(b, 48, 4097, 0, c, c - 1, d, vector))
+        assertThatThrownBy(() -> NativeChunker.scan(b, 48, 4097, 0, c, c - 1, d, path))
                 .isInstanceOf(IndexOutOfBoundsException.class);
     }
 
     /**
-     * A hash of 0xFFFFFFFF makes h + 1 wrap to 0 in 32 bits, which the vector loop's 32-bit filter takes for a
-     * multiple of every d: the exact test must reject it unless d is a power of two (2^32 is a multiple of d).
+     * A hash of 0xFFFFFFFF makes h + 1 wrap to 0 in 32 bits, which the vector loops' 32-bit filter takes for a
+     * multiple of every d: the exact test must reject it unless d is a power of two (2^32 is a multiple of d). The
+     * positions include the first and last of the vector loops' blocks.
      */
     @ParameterizedTest
-    @ValueSource(booleans = {false, true})
-    void hashOfAllOnesIsTestedExactly(boolean vector) {
-        assumeNative();
-        assumeThat(!vector || NativeChunker.vector()).as("AVX-512 VBMI").isTrue();
+    @EnumSource(names = {"AVX512", "AVX2", "SCALAR"})
+    void hashOfAllOnesIsTestedExactly(Isa path) {
+        assumeLoop(path);
         byte[] b = TestData.random(9, 1000);
-        for (int at : new int[] {48, 49, 63, 64, 100, 111, 112, 175, 600}) {
+        for (int at : new int[] {48, 49, 63, 64, 95, 96, 100, 111, 112, 143, 144, 175, 239, 240, 287, 288, 600}) {
             // Choose the start hash so that the roll reaches 0xFFFFFFFF right after byte at.
             int h = -1;
             for (int p = at; p >= 48; p--) {
@@ -135,20 +150,21 @@ class NativeChunkerTest {
                 } else {
                     assertThat(want).isNotEqualTo(at + 1);
                 }
-                assertThat(NativeChunker.scan(b, 48, b.length, h, c, c - 1, d, vector)).as("d %d at %d", d, at)
+                assertThat(NativeChunker.scan(b, 48, b.length, h, c, c - 1, d, path)).as("d %d at %d", d, at)
                         .isEqualTo(want);
             }
         }
     }
 
     /**
-     * Native and Java chunkers give identical cuts for many parameter sets on random and low-entropy data fed in
-     * random-sized pieces at random offsets of a larger array, mixed with zero runs through nextZeros; the Java
-     * chunker is checked against the reference rule on part of the data.
+     * Native and Java chunkers give identical cuts for many parameter sets on random, text-like, patterned and
+     * zero-mixed data fed in random-sized pieces at random offsets of a larger array, mixed with zero runs through
+     * nextZeros; the native chunker is checked against the reference rule on part of the data.
      */
-    @Test
-    void nativeAndJavaChunkersCutAlike() {
-        assumeNative();
+    @ParameterizedTest
+    @EnumSource(names = {"AVX512", "AVX2", "SCALAR"})
+    void nativeAndJavaChunkersCutAlike(Isa path) {
+        assumeLoop(path);
         Random r = new Random(42);
         for (String spec : SPECS) {
             ChunkerParams p = ChunkerParams.parse(spec);
@@ -157,15 +173,15 @@ class NativeChunkerTest {
             for (int kind = 0; kind < 4; kind++) {
                 byte[] data = data(kind, r, size);
                 long seed = r.nextLong();
-                List<Long> withNative = feed(new Chunker(p, true), data, seed);
-                List<Long> withJava = feed(new Chunker(p, false), data, seed);
+                List<Long> withNative = feed(new Chunker(p, path), data, seed);
+                List<Long> withJava = feed(new Chunker(p, null), data, seed);
                 assertThat(withNative).as("%s kind %d", spec, kind).isEqualTo(withJava);
                 cuts += withNative.size();
             }
             assertThat(cuts).as("%s: cuts", spec).isGreaterThan(8);
             byte[] sample = data(1, r, Math.min(size, 1 << 20));
             long[] reference = TestData.referenceCuts(sample, p);
-            List<Long> got = feed(new Chunker(p, true), sample, -1);
+            List<Long> got = feed(new Chunker(p, path), sample, -1);
             assertThat(got.stream().mapToLong(Long::longValue).toArray()).as(spec).isEqualTo(reference);
         }
     }

@@ -1,10 +1,16 @@
 package org.jcasync.chunk;
 
+import org.assertj.core.api.Assumptions;
+
+import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
@@ -55,9 +61,14 @@ public final class TestData {
      * class loader, so this is how a test sees them take effect. Exceptions of reflective calls are unwrapped.
      */
     public static void withSwitchOn(String name, FreshClasses test) throws Exception {
+        withProperty(name, "true", test);
+    }
+
+    /** {@link #withSwitchOn} with the property set to {@code value}. */
+    public static void withProperty(String name, String value, FreshClasses test) throws Exception {
         URL classes = Chunker.class.getProtectionDomain().getCodeSource().getLocation();
         String old = System.getProperty(name);
-        System.setProperty(name, "true");
+        System.setProperty(name, value);
         try (URLClassLoader fresh = new URLClassLoader(new URL[] {classes}, ClassLoader.getPlatformClassLoader())) {
             test.run(fresh);
         } catch (InvocationTargetException e) {
@@ -72,6 +83,33 @@ public final class TestData {
                 System.setProperty(name, old);
             }
         }
+    }
+
+    /** Calls the static method {@code method()} of class {@code type} as loaded by {@code loader}, even if private. */
+    public static Object callStatic(ClassLoader loader, Class<?> type, String method) throws Exception {
+        Method m = loader.loadClass(type.getName()).getDeclaredMethod(method);
+        m.setAccessible(true);
+        return m.invoke(null);
+    }
+
+    /** The CPU flags of /proc/cpuinfo ("" where there is none), each followed by a space and the whole led by one. */
+    public static String cpuFlags() throws IOException {
+        Path cpuinfo = Path.of("/proc/cpuinfo");
+        if (!Files.isReadable(cpuinfo)) {
+            return "";
+        }
+        return " " + Files.readAllLines(cpuinfo).stream().filter(l -> l.startsWith("flags"))
+                .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("") + " ";
+    }
+
+    /**
+     * Skips the test unless {@code runs}, saying why: the native library is not loaded, or this CPU lacks what
+     * {@code what} needs.
+     */
+    public static void assumeRuns(boolean runs, String what) {
+        Assumptions.assumeThat(runs).as("%s: %s", what, NativeLibrary.loaded()
+                ? "this CPU (" + Kernels.cpuName() + ") lacks it" : "no native library: " + NativeLibrary.problem())
+                .isTrue();
     }
 
     /** Random bytes from a seed. */
